@@ -1,0 +1,72 @@
+# Asistente de la Escuela de Secretarías — one command per task (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+CACHE_DIR ?= $(HOME)/.cache/asistente-escuela
+VENV ?= $(CACHE_DIR)/venv310
+BIN := $(VENV)/bin
+export MODEL_CACHE ?= $(CACHE_DIR)/models
+export BIN
+REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(REQ_HASH)
+
+.PHONY: help install run test lint unit validate train conversations eval bench clean services
+
+help:
+	@echo "make run    instala lo que falte, entrena si cambió algo y arranca todo (Ctrl-C detiene)"
+	@echo "make test   instala lo que falte y ejecuta todas las pruebas"
+	@echo "make eval   evalúa el NLU y el enrutamiento con los conjuntos reservados"
+	@echo "make bench  mide tiempos de respuesta y de carga"
+
+$(STAMP): requirements.txt
+	@if [ ! -x "$(BIN)/python" ]; then \
+	  py=$$(scripts/find_python310.sh) || exit 1; \
+	  echo "Creando el entorno virtual en $(VENV) con $$py"; \
+	  "$$py" -m venv "$(VENV)"; \
+	fi
+	"$(BIN)/python" -m pip install --quiet --disable-pip-version-check --upgrade 'pip<25' wheel
+	"$(BIN)/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+var/.migrated: install
+	@mkdir -p var
+	@if [ -f alembic.ini ]; then "$(BIN)/alembic" upgrade heads >/dev/null; fi
+	@touch var/.migrated
+
+train: install
+	@scripts/ensure_model.sh >/dev/null
+
+run: install
+	@"$(BIN)/python" scripts/run.py --model "$$(scripts/ensure_model.sh)"
+
+lint: install
+	"$(BIN)/ruff" check .
+
+unit: install
+	"$(BIN)/pytest" tests/unit
+
+validate: install
+	"$(BIN)/rasa" data validate --config config.yml --domain domain --data data/nlu data/rules data/stories --fail-on-warnings
+
+conversations: install
+	@"$(BIN)/python" scripts/conversation_tests.py --model "$$(scripts/ensure_model.sh)"
+
+test: install lint unit validate conversations
+	@echo "Todas las pruebas pasaron."
+
+eval: install
+	@"$(BIN)/python" scripts/eval_nlu.py --model "$$(scripts/ensure_model.sh)"
+	@if [ -f scripts/eval_routing.py ]; then "$(BIN)/python" scripts/eval_routing.py; fi
+
+bench: install
+	@for s in scripts/bench_*.py; do "$(BIN)/python" "$$s" || exit 1; done
+
+clean:
+	rm -rf models/*.tar.gz var results .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Actions of the core conversation: the "¿Quiso decir…?" step of the fallback and the FAQ answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.clarify import Labels, clarification_options, faq_topic, load_labels
+
+
+class ActionAskAffirmation(Action):
+    """First stage of the two-stage fallback: offer the most likely meanings as buttons."""
+
+    def __init__(self, labels: Labels | None = None) -> None:
+        self._labels = labels
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        labels = self._labels or load_labels()
+        options = clarification_options(tracker.latest_message or {}, labels)
+        if not options:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        buttons = [{"title": o.title, "payload": o.payload} for o in options]
+        buttons.append({"title": labels.none_of_these, "payload": "/out_of_scope"})
+        dispatcher.utter_message(response="utter_quiso_decir", buttons=buttons)
+        return []
+
+
+class ActionResponderFaq(Action):
+    """Answer a question about the Escuela with the response of its topic (typed or from a button)."""
+
+    def __init__(self, labels: Labels | None = None) -> None:
+        self._labels = labels
+
+    def name(self) -> str:
+        return "action_responder_faq"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        topic = faq_topic(tracker.latest_message or {}, self._labels or load_labels())
+        if topic is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        dispatcher.utter_message(response=f"utter_faq/{topic}")
+        return []

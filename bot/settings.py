@@ -1,0 +1,106 @@
+"""All configuration, read from the environment in one typed place.
+
+Every variable is documented in ``.env.example``. Nothing is read at import time:
+call :func:`get_settings` (cached) or :func:`load_settings` (fresh, for tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "si", "sí", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    return int(value)
+
+
+def _float(value: str | None, default: float) -> float:
+    if value is None or value.strip() == "":
+        return default
+    return float(value)
+
+
+def _path(value: str | None, default: Path) -> Path:
+    if value is None or value.strip() == "":
+        return default
+    p = Path(value)
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Storage
+    var_dir: Path
+    database_url: str
+    # Services of the running system
+    rasa_url: str
+    web_host: str
+    web_port: int
+    public_base_url: str
+    # Live open data (datos.gov.co, Socrata); off by default
+    datos_enabled: bool
+    datos_base_url: str
+    datos_app_token: str
+    datos_timeout: float
+    datos_retries: int
+    datos_cache_seconds: int
+    # Tickets
+    privacy_policy_url: str
+    ticket_retention_days: int
+    routing_min_confidence: float
+    # Agents
+    agent_token_hours: int
+    extra: dict = field(default_factory=dict)
+    # Web chat (channels): the Rasa socket.io endpoint as the browser must reach it
+    rasa_public_url: str = "http://localhost:5005"
+    rasa_socket_path: str = "/socket.io"
+
+    @property
+    def charts_dir(self) -> Path:
+        return self.var_dir / "charts"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``env`` (defaults to ``os.environ``)."""
+    e = os.environ if env is None else env
+    var_dir = _path(e.get("APP_VAR_DIR"), PROJECT_ROOT / "var")
+    default_db = f"sqlite:///{var_dir / 'app.db'}"
+    web_host = e.get("WEB_HOST", "127.0.0.1") or "127.0.0.1"
+    web_port = _int(e.get("WEB_PORT"), 8000)
+    return Settings(
+        var_dir=var_dir,
+        database_url=e.get("DATABASE_URL") or default_db,
+        rasa_url=(e.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
+        web_host=web_host,
+        web_port=web_port,
+        public_base_url=(e.get("PUBLIC_BASE_URL") or f"http://localhost:{web_port}").rstrip("/"),
+        datos_enabled=_bool(e.get("DATOS_GOV_ENABLED"), False),
+        datos_base_url=(e.get("DATOS_GOV_BASE_URL") or "https://www.datos.gov.co").rstrip("/"),
+        datos_app_token=e.get("DATOS_GOV_APP_TOKEN", ""),
+        datos_timeout=_float(e.get("DATOS_GOV_TIMEOUT"), 5.0),
+        datos_retries=_int(e.get("DATOS_GOV_RETRIES"), 2),
+        datos_cache_seconds=_int(e.get("DATOS_GOV_CACHE_SECONDS"), 3600),
+        privacy_policy_url=e.get("PRIVACY_POLICY_URL", ""),
+        ticket_retention_days=_int(e.get("TICKET_RETENTION_DAYS"), 365),
+        routing_min_confidence=_float(e.get("ROUTING_MIN_CONFIDENCE"), 0.35),
+        agent_token_hours=_int(e.get("AGENT_TOKEN_HOURS"), 12),
+        rasa_public_url=(e.get("RASA_PUBLIC_URL") or e.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
+        rasa_socket_path=e.get("RASA_SOCKET_PATH") or "/socket.io",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,46 @@
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.core import ActionAskAffirmation, ActionResponderFaq
+from bot.clarify import Labels
+
+LABELS = Labels(intents={"capacidades": "Ver opciones"}, faq_topics={"consignas": "Las consignas"})
+
+
+def tracker(latest: dict) -> Tracker:
+    return Tracker("user-1", {}, latest, [], False, None, {}, "action_listen")
+
+
+def test_affirmation_offers_buttons_and_none_of_these():
+    dispatcher = CollectingDispatcher()
+    latest = {
+        "text": "consignas?",
+        "intent": {"name": "nlu_fallback"},
+        "intent_ranking": [{"name": "faq"}, {"name": "capacidades"}],
+        "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/consignas"}]}},
+    }
+    events = ActionAskAffirmation(LABELS).run(dispatcher, tracker(latest), {})
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_quiso_decir"
+    assert [b["payload"] for b in message["buttons"]] == ['/faq{"tema": "consignas"}', "/capacidades", "/out_of_scope"]
+    assert message["buttons"][-1]["title"] == LABELS.none_of_these
+
+
+def test_affirmation_without_options_asks_to_rephrase():
+    dispatcher = CollectingDispatcher()
+    ActionAskAffirmation(LABELS).run(dispatcher, tracker({"intent_ranking": [{"name": "nlu_fallback"}]}), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def test_faq_answer_uses_the_topic_response():
+    dispatcher = CollectingDispatcher()
+    latest = {"intent": {"name": "faq"}, "entities": [{"entity": "tema", "value": "consignas"}]}
+    ActionResponderFaq(LABELS).run(dispatcher, tracker(latest), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/consignas"]
+
+
+def test_faq_unknown_topic_asks_to_rephrase():
+    dispatcher = CollectingDispatcher()
+    ActionResponderFaq(LABELS).run(dispatcher, tracker({"intent": {"name": "faq"}}), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
