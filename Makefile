@@ -14,7 +14,7 @@ export BIN
 REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 
-.PHONY: help install run test lint unit validate train conversations eval bench clean services
+.PHONY: help install run test lint unit validate train conversations integration eval bench clean
 
 help:
 	@echo "make run    instala lo que falte, entrena si cambió algo y arranca todo (Ctrl-C detiene)"
@@ -58,7 +58,10 @@ validate: install
 conversations: install
 	@"$(BIN)/python" scripts/conversation_tests.py --model "$$(scripts/ensure_model.sh)"
 
-test: install lint unit validate conversations
+integration: install
+	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/integration
+
+test: install lint unit validate conversations integration
 	@echo "Todas las pruebas pasaron."
 
 eval: install
