@@ -42,7 +42,7 @@ def load_labels(path: Path = LABELS_FILE) -> Labels:
 
 
 def faq_payload(topic: str) -> str:
-    return '/faq{"tema": "%s"}' % topic
+    return f'/faq{{"tema": "{topic}"}}'
 
 
 def faq_topic(parse_data: dict, labels: Labels | None = None) -> str | None:

@@ -68,7 +68,7 @@ def f1_report(examples: list[Example], predictions: list[Prediction]) -> Report:
     fp: dict[str, int] = defaultdict(int)
     fn: dict[str, int] = defaultdict(int)
     support: dict[str, int] = defaultdict(int)
-    for example, prediction in zip(examples, predictions):
+    for example, prediction in zip(examples, predictions, strict=False):
         support[example.label] += 1
         if example.label == prediction.label:
             tp[example.label] += 1
@@ -99,8 +99,8 @@ class SweepRow:
 
 def sweep(examples: list[Example], predictions: list[Prediction], thresholds=None) -> list[SweepRow]:
     thresholds = thresholds or [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7]
-    valid = [(e, p) for e, p in zip(examples, predictions) if e.label != FALLBACK]
-    junk = [p for e, p in zip(examples, predictions) if e.label == FALLBACK]
+    valid = [(e, p) for e, p in zip(examples, predictions, strict=False) if e.label != FALLBACK]
+    junk = [p for e, p in zip(examples, predictions, strict=False) if e.label == FALLBACK]
     rows = []
     for t in thresholds:
         right = sum(1 for e, p in valid if p.confidence >= t and p.best_label == e.label)

@@ -63,6 +63,8 @@ class Settings:
     # Agents
     agent_token_hours: int
     extra: dict = field(default_factory=dict)
+    # Tickets: version label of the privacy policy the user consents to (stored with the consent)
+    privacy_policy_version: str = ""
     # Web chat (channels): the Rasa socket.io endpoint as the browser must reach it
     rasa_public_url: str = "http://localhost:5005"
     rasa_socket_path: str = "/socket.io"
@@ -96,6 +98,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ticket_retention_days=_int(e.get("TICKET_RETENTION_DAYS"), 365),
         routing_min_confidence=_float(e.get("ROUTING_MIN_CONFIDENCE"), 0.35),
         agent_token_hours=_int(e.get("AGENT_TOKEN_HOURS"), 12),
+        privacy_policy_version=e.get("PRIVACY_POLICY_VERSION", ""),
         rasa_public_url=(e.get("RASA_PUBLIC_URL") or e.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_socket_path=e.get("RASA_SOCKET_PATH") or "/socket.io",
     )

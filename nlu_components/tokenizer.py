@@ -7,8 +7,6 @@ feature. Token offsets keep pointing at the original text, so entity extraction 
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -21,7 +19,7 @@ from bot.text import normalize_token
 class NormalizingSpacyTokenizer(SpacyTokenizer):
     """SpacyTokenizer with accent-, case- and abbreviation-normalised tokens."""
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         for token in tokens:
             token.text = normalize_token(token.text)

@@ -8,7 +8,7 @@ The logic is in bot/vocabulary.py; this file only adapts it to Rasa's graph comp
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,15 +28,15 @@ FILE_NAME = "vocabulary.json"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"min_known_ratio": 0.5, "min_similarity": 80.0}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: Optional[Vocabulary] = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.config = config
         self._model_storage = model_storage
@@ -45,8 +45,8 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
-    ) -> "UnknownWordsFallback":
+        cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
+    ) -> UnknownWordsFallback:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -65,17 +65,17 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "UnknownWordsFallback":
+    ) -> UnknownWordsFallback:
         with model_storage.read_from(resource) as model_dir:
             words = json.loads((model_dir / FILE_NAME).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, Vocabulary(words, min_similarity=config["min_similarity"]))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.data.get(INTENT) or {}
             if self.vocabulary is None or intent.get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME:

@@ -47,7 +47,7 @@ def main() -> int:
     print(f"NLU reservado: {len(examples)} ejemplos ({args.holdout})")
     print(f"  exactitud de intención: {report.accuracy:.1%}")
     print(f"  F1 macro: {report.macro_f1:.3f}   F1 ponderado: {report.weighted_f1:.3f}")
-    errors = Counter((e.label, p.label) for e, p in zip(examples, predictions) if e.label != p.label)
+    errors = Counter((e.label, p.label) for e, p in zip(examples, predictions, strict=False) if e.label != p.label)
     if errors:
         print("  errores (esperado -> predicho):")
         for (gold, got), n in errors.most_common(25):

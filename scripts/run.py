@@ -6,6 +6,7 @@ Used by `make run`; configuration comes from the environment (and from `.env` if
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,10 +52,8 @@ def start(cmd: list[str], name: str, env: dict[str, str]) -> subprocess.Popen:
 def stop_all(procs: list[subprocess.Popen]) -> None:
     for p in procs:
         if p.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + 15
     for p in procs:
         try:
