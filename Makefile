@@ -14,7 +14,7 @@ export BIN
 REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 
-.PHONY: help install run test lint unit validate train conversations integration eval bench clean
+.PHONY: help install run test lint unit validate train conversations integration browser chromium eval bench clean
 
 help:
 	@echo "make run    instala lo que falte, entrena si cambió algo y arranca todo (Ctrl-C detiene)"
@@ -58,10 +58,24 @@ validate: install
 conversations: install
 	@"$(BIN)/python" scripts/conversation_tests.py --model "$$(scripts/ensure_model.sh)"
 
+# Debian's Chromium for the real-browser tests (Playwright drives it; nothing is downloaded by Playwright)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Instalando Chromium (Debian) para las pruebas en navegador..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Aviso: falta /usr/bin/chromium (sudo apt-get install chromium); las pruebas de navegador se omitirán."; \
+	  fi; \
+	fi
+
+browser: install chromium
+	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/browser
+
 integration: install
 	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/integration
 
-test: install lint unit validate conversations integration
+test: install lint unit validate conversations integration browser
 	@echo "Todas las pruebas pasaron."
 
 eval: install

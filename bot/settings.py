@@ -68,6 +68,11 @@ class Settings:
     # Web chat (channels): the Rasa socket.io endpoint as the browser must reach it
     rasa_public_url: str = "http://localhost:5005"
     rasa_socket_path: str = "/socket.io"
+    # Agents: Rasa HTTP API calls (trigger_intent) and delivery retries
+    rasa_token: str = ""
+    rasa_timeout: float = 10.0
+    agent_delivery_retry_seconds: int = 30
+    metrics_token: str = ""
 
     @property
     def charts_dir(self) -> Path:
@@ -101,6 +106,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         privacy_policy_version=e.get("PRIVACY_POLICY_VERSION", ""),
         rasa_public_url=(e.get("RASA_PUBLIC_URL") or e.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_socket_path=e.get("RASA_SOCKET_PATH") or "/socket.io",
+        rasa_token=e.get("RASA_TOKEN", ""),
+        rasa_timeout=_float(e.get("RASA_TIMEOUT"), 10.0),
+        agent_delivery_retry_seconds=_int(e.get("AGENT_DELIVERY_RETRY_SECONDS"), 30),
+        metrics_token=e.get("METRICS_TOKEN", ""),
     )
 
 

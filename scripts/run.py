@@ -106,7 +106,7 @@ def main() -> int:
         print("\n✓ El asistente está listo:")
         if web:
             print(f"  Chat web ............ http://localhost:{web_port}/")
-            if (ROOT / "webapp" / "agents.py").exists():
+            if (ROOT / "webapp" / "agents").exists():
                 print(f"  Consola de agentes .. http://localhost:{web_port}/agentes/")
                 print(f"  API de agentes ...... http://localhost:{web_port}/api/docs")
         print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook")

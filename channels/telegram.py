@@ -1,0 +1,126 @@
+"""Rasa's built-in Telegram connector, with four fixes for production; still named ``telegram``.
+
+The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's own
+(:class:`rasa.core.channels.telegram.TelegramInput`). This subclass changes only:
+
+1. ``get_output_channel()`` no longer calls ``asyncio.run(set_webhook(...))``. Rasa calls that
+   method while serving a request (``POST /conversations/{id}/trigger_intent?output_channel=...``,
+   how MEN agents' replies reach the user), where ``asyncio.run`` raises ``RuntimeError``.
+   The webhook is registered once, when the server has started.
+2. ``secret_token`` (optional, recommended): registered with ``setWebhook``; an update without
+   the matching ``X-Telegram-Bot-Api-Secret-Token`` header is refused (403, logged).
+   Rasa's open ``/webhooks/telegram/set_webhook`` route, which would let anyone re-register the
+   webhook without that token, is disabled.
+3. ``api_base_url`` (optional): another Bot API server (a local one, or a fake in tests).
+4. An error while handling a message is logged instead of answered with HTTP 500, which would
+   make Telegram deliver the same update again and again.
+
+Also, the ``/start`` command every Telegram user sends first (and Rasa's connector sends after a
+restart) reaches Rasa as ``start_message`` (default ``/saludar``, a core intent).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram.bot.api import TelegramAPIServer
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput as RasaTelegramInput
+from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_START_MESSAGE = "/saludar"
+
+
+class TelegramOutput(RasaTelegramOutput):
+    """Rasa's Telegram output, optionally talking to another Bot API server."""
+
+    def __init__(self, access_token: str | None, api_base_url: str | None = None) -> None:
+        super().__init__(access_token)
+        if api_base_url:
+            self.server = TelegramAPIServer.from_base(api_base_url)
+
+
+class TelegramInput(RasaTelegramInput):
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("access_token"),
+            credentials.get("verify"),
+            credentials.get("webhook_url"),
+            api_base_url=credentials.get("api_base_url") or None,
+            secret_token=credentials.get("secret_token") or None,
+            start_message=credentials.get("start_message") or DEFAULT_START_MESSAGE,
+        )
+
+    def __init__(
+        self,
+        access_token: str | None,
+        verify: str | None,
+        webhook_url: str | None,
+        debug_mode: bool = False,
+        api_base_url: str | None = None,
+        secret_token: str | None = None,
+        start_message: str = DEFAULT_START_MESSAGE,
+    ) -> None:
+        super().__init__(access_token, verify, webhook_url, debug_mode=debug_mode)
+        self.api_base_url = api_base_url
+        self.secret_token = secret_token
+        self.start_message = start_message
+
+    def get_output_channel(self) -> TelegramOutput:
+        """An output channel; makes no network call (safe inside a running event loop)."""
+        return TelegramOutput(self.access_token, self.api_base_url)
+
+    async def register_webhook(self) -> bool:
+        """``setWebhook`` with this channel's URL (and secret token)."""
+        bot = self.get_output_channel()
+        payload: dict[str, Any] = {"url": self.webhook_url}
+        if self.secret_token:
+            payload["secret_token"] = self.secret_token
+        try:
+            return bool(await bot.request("setWebhook", payload))
+        finally:
+            await bot.session.close()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def handle(message: UserMessage) -> Any:
+            if message.text == "/start":
+                message.text = self.start_message
+            return await on_new_message(message)
+
+        webhook = super().blueprint(handle)
+
+        @webhook.middleware("request")
+        async def guard(request: Request) -> Any:
+            if request.path.rstrip("/").endswith("/set_webhook"):
+                return response.text("not found", status=404)
+            if request.method == "POST" and self.secret_token:
+                sent = request.headers.get(SECRET_HEADER) or ""
+                if not hmac.compare_digest(sent, self.secret_token):
+                    logger.warning("Telegram update refused: missing or wrong %s (from %s)", SECRET_HEADER, request.ip)
+                    return response.text("forbidden", status=403)
+            return None
+
+        @webhook.listener("after_server_start")
+        async def set_webhook(_app: Any, _loop: Any) -> None:
+            if not self.webhook_url:
+                logger.warning("Telegram webhook_url not set: register the webhook by hand")
+                return
+            try:
+                ok = await self.register_webhook()
+            except Exception as exc:  # keep the other channels running; the cause is logged
+                logger.error("Telegram setWebhook failed: %s", exc)
+                return
+            logger.info("Telegram webhook registered" if ok else "Telegram setWebhook answered false")
+
+        return webhook

@@ -1,0 +1,237 @@
+"""WhatsApp Cloud API input/output channel for Rasa 3.6, named ``whatsapp``.
+
+In ``credentials.yml`` (rendered by ``python -m channels.credentials``)::
+
+    channels.whatsapp.WhatsAppInput:
+      verify_token: ${WHATSAPP_VERIFY_TOKEN}
+      app_secret: ${WHATSAPP_APP_SECRET}
+      access_token: ${WHATSAPP_ACCESS_TOKEN}
+      phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID}
+
+Webhook: ``/webhooks/whatsapp/webhook``. GET answers Meta's verification challenge; every POST
+must carry a valid ``X-Hub-Signature-256`` (else 403, logged, nothing processed). Valid
+notifications are acknowledged at once and handled in the background, one task per
+notification (messages of one notification in order; Rasa's lock store orders a conversation);
+a message id seen before is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.dedupe import Deduper, MemoryDeduper, RedisDeduper
+from channels.whatsapp_api import (
+    GraphClient,
+    GraphConfig,
+    InboundMessage,
+    ReplyIds,
+    buttons_payloads,
+    image_payload,
+    parse_webhook,
+    text_payloads,
+    verify_signature,
+)
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_CREDENTIALS = ("verify_token", "app_secret", "access_token", "phone_number_id")
+
+
+class WhatsAppOutput(OutputChannel):
+    """Sends Rasa responses through the Graph API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "whatsapp"
+
+    def __init__(self, client: GraphClient, reply_ids: ReplyIds, list_button_label: str = "Ver opciones") -> None:
+        self.client = client
+        self.reply_ids = reply_ids
+        self.list_button_label = list_button_label
+
+    async def _send_all(self, payloads: Iterable[dict[str, Any]]) -> None:
+        for payload in payloads:
+            await self.client.send(payload)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send_all(text_payloads(recipient_id, text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._send_all(
+            buttons_payloads(recipient_id, text or "", buttons, self.reply_ids, self.list_button_label)
+        )
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        if not image.startswith(("https://", "http://")):
+            logger.warning("WhatsApp image skipped: not an http(s) URL")
+            return
+        await self.client.send(image_payload(recipient_id, image))
+
+    async def send_attachment(  # type: ignore[override]
+        self, recipient_id: str, attachment: Any, **kwargs: Any
+    ) -> None:
+        if isinstance(attachment, dict) and attachment.get("type") == "image":
+            payload = attachment.get("payload") or {}
+            src = payload.get("src") or payload.get("url")
+            if isinstance(src, str):
+                await self.send_image_url(recipient_id, src)
+                return
+        logger.warning("WhatsApp attachment of an unsupported kind skipped")
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A raw Cloud API message (e.g. a template); ``to`` and ``messaging_product`` are filled in."""
+        payload = {"messaging_product": "whatsapp", "to": recipient_id, **json_message}
+        await self.client.send(payload)
+
+
+class WhatsAppInput(InputChannel):
+    """Webhook of the WhatsApp Cloud API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        missing = [key for key in REQUIRED_CREDENTIALS if not str(credentials.get(key) or "").strip()]
+        if missing:
+            raise RasaException(f"WhatsApp channel: missing credentials {', '.join(missing)}")
+        config = GraphConfig(
+            access_token=str(credentials["access_token"]),
+            phone_number_id=str(credentials["phone_number_id"]),
+            base_url=str(credentials.get("api_base_url") or GraphConfig.base_url),
+            api_version=str(credentials.get("api_version") or GraphConfig.api_version),
+            timeout=float(credentials.get("timeout") or GraphConfig.timeout),
+            max_retries=int(credentials.get("max_retries", GraphConfig.max_retries)),
+            backoff=float(credentials.get("backoff_seconds") or GraphConfig.backoff),
+        )
+        ttl = int(credentials.get("dedupe_ttl_seconds") or 86_400)
+        redis_url = str(credentials.get("dedupe_redis_url") or "").strip()
+        deduper: Deduper = RedisDeduper(redis_url, ttl_seconds=ttl) if redis_url else MemoryDeduper(ttl_seconds=ttl)
+        return cls(
+            verify_token=str(credentials["verify_token"]),
+            app_secret=str(credentials["app_secret"]),
+            client=GraphClient(config),
+            deduper=deduper,
+            list_button_label=str(credentials.get("list_button_label") or "Ver opciones"),
+            unsupported_message=str(credentials.get("unsupported_message") or "") or None,
+        )
+
+    def __init__(
+        self,
+        verify_token: str,
+        app_secret: str,
+        client: GraphClient,
+        deduper: Deduper | None = None,
+        reply_ids: ReplyIds | None = None,
+        list_button_label: str = "Ver opciones",
+        unsupported_message: str | None = None,
+    ) -> None:
+        self.verify_token = verify_token
+        self.app_secret = app_secret
+        self.client = client
+        self.deduper = deduper or MemoryDeduper()
+        self.reply_ids = reply_ids or ReplyIds()
+        self.list_button_label = list_button_label
+        self.unsupported_message = unsupported_message
+        self._tasks: set[asyncio.Task] = set()
+
+    def get_output_channel(self) -> WhatsAppOutput:
+        """Output for messages Rasa sends on its own (e.g. an agent's reply via the HTTP API)."""
+        return WhatsAppOutput(self.client, self.reply_ids, self.list_button_label)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("whatsapp_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            return self._verification(request)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self._receive(request, on_new_message)
+
+        @webhook.listener("before_server_stop")
+        async def finish(_app: Any, _loop: Any) -> None:
+            await self.drain(timeout=10)
+            await self.client.close()
+
+        return webhook
+
+    def _verification(self, request: Request) -> HTTPResponse:
+        mode = request.args.get("hub.mode")
+        token = request.args.get("hub.verify_token") or ""
+        challenge = request.args.get("hub.challenge") or ""
+        if mode == "subscribe" and challenge and hmac.compare_digest(token, self.verify_token):
+            return response.text(challenge)
+        logger.warning("WhatsApp webhook verification refused (wrong mode or verify token)")
+        return response.text("forbidden", status=403)
+
+    async def _receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        body = request.body or b""
+        if not verify_signature(self.app_secret, body, request.headers.get("X-Hub-Signature-256")):
+            logger.warning(
+                "WhatsApp webhook POST refused: missing or invalid X-Hub-Signature-256 (from %s)", request.ip
+            )
+            return response.text("invalid signature", status=403)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            logger.warning("WhatsApp webhook POST with a body that is not JSON")
+            return response.text("bad request", status=400)
+        fresh = []
+        for message in parse_webhook(payload, self.client.config.phone_number_id, self.reply_ids):
+            if await self.deduper.first_time(message.message_id):
+                fresh.append(message)
+            else:
+                logger.info("WhatsApp message %s delivered again: skipped", message.message_id)
+        if fresh:
+            task = asyncio.create_task(self._handle(fresh, on_new_message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return response.json({"status": "ok"})
+
+    async def _handle(
+        self, messages: list[InboundMessage], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        for message in messages:
+            text = message.text if message.kind != "unsupported" else self.unsupported_message
+            if not text:
+                logger.info("WhatsApp message of an unsupported type ignored")
+                continue
+            user_message = UserMessage(
+                text,
+                self.get_output_channel(),
+                message.sender,
+                input_channel=self.name(),
+                message_id=message.message_id,
+                metadata={"whatsapp": {"message_id": message.message_id, "kind": message.kind}},
+            )
+            try:
+                await on_new_message(user_message)
+            except Exception:
+                logger.exception("WhatsApp message %s could not be handled", message.message_id)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the messages being handled in the background (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)

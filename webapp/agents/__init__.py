@@ -1,0 +1,145 @@
+"""The MEN agents' workspace in the web app: the API under ``/api/agentes`` and the console at ``/agentes``.
+
+``register(app, settings)`` is called by :func:`webapp.app.create_app` (see ``FEATURE_MODULES``).
+When the app is served with its lifespan (``python -m webapp``), a background task retries the
+notices waiting for Rasa every ``AGENT_DELIVERY_RETRY_SECONDS`` (0 turns it off).
+
+``python -m webapp.agents [ARCHIVO]`` writes the OpenAPI description of the agents' API
+(default ``docs/openapi-agents.yaml``; a test checks that the committed copy is current).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from bot.agents.permissions import AgentsError
+from bot.settings import PROJECT_ROOT, Settings
+from webapp.agents.services import AgentServices
+
+logger = logging.getLogger(__name__)
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "static" / "agentes"
+OPENAPI_FILE = PROJECT_ROOT / "docs" / "openapi-agents.yaml"
+API_PREFIX = "/api/agentes"
+
+
+def register(app: FastAPI, settings: Settings, services: AgentServices | None = None) -> None:
+    from webapp.agents.api import router, unauthenticated_headers
+
+    app.state.agents = services or AgentServices.build(settings)
+
+    async def agents_error(_request: Request, exc: AgentsError) -> JSONResponse:
+        body = {"detail": {"motivo": exc.reason, "detalles": exc.details}}
+        return JSONResponse(body, status_code=exc.status_code, headers=unauthenticated_headers(exc))
+
+    app.add_exception_handler(AgentsError, agents_error)
+    app.include_router(router)
+
+    @app.get("/agentes", include_in_schema=False)
+    async def console() -> FileResponse:
+        return FileResponse(CONSOLE_DIR / "index.html", media_type="text/html",
+                            headers={"Cache-Control": "no-store"})
+
+    @app.middleware("http")
+    async def no_store(request: Request, call_next):
+        response = await call_next(request)
+        if request.url.path.startswith(API_PREFIX):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _schedule_delivery(app)
+
+
+def _schedule_delivery(app: FastAPI) -> None:
+    state: dict[str, asyncio.Task] = {}
+
+    async def loop() -> None:
+        from starlette.concurrency import run_in_threadpool
+
+        services: AgentServices = app.state.agents
+        while True:
+            await asyncio.sleep(services.retry_seconds)
+            try:
+                await run_in_threadpool(services.dispatcher.deliver_due)
+            except Exception:  # the loop must survive a database or network hiccup
+                logger.exception("Ronda de entrega de avisos fallida")
+
+    async def start() -> None:
+        if app.state.agents.retry_seconds > 0:
+            state["task"] = asyncio.create_task(loop())
+
+    async def stop() -> None:
+        task = state.pop("task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.add_event_handler("startup", start)
+    app.add_event_handler("shutdown", stop)
+
+
+# ----------------------------------------------------------------------------- OpenAPI export
+def _refs(node, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[-1])
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+
+
+def agents_openapi(app: FastAPI) -> dict:
+    """The app's OpenAPI restricted to the agents' API and the schemas it references."""
+    full = app.openapi()
+    paths = {p: v for p, v in full["paths"].items() if p.startswith(API_PREFIX)}
+    schemas = full.get("components", {}).get("schemas", {})
+    wanted: set[str] = set()
+    _refs(paths, wanted)
+    while True:
+        more: set[str] = set()
+        _refs({k: schemas[k] for k in wanted}, more)
+        if more <= wanted:
+            break
+        wanted |= more
+    components = {"schemas": {k: schemas[k] for k in sorted(wanted)}}
+    if "securitySchemes" in full.get("components", {}):
+        components["securitySchemes"] = full["components"]["securitySchemes"]
+    return {
+        "openapi": full["openapi"],
+        "info": {
+            "title": "API de los agentes del MEN",
+            "version": full["info"]["version"],
+            "description": "Cola, casos y cuentas de los agentes que atienden los casos escalados por el asistente.",
+        },
+        "paths": paths,
+        "components": components,
+    }
+
+
+def openapi_yaml(app: FastAPI) -> str:
+    import yaml
+
+    return yaml.safe_dump(agents_openapi(app), allow_unicode=True, sort_keys=False, width=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from bot.settings import load_settings
+    from webapp.app import create_app
+
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0]) if args else OPENAPI_FILE
+    target.write_text(openapi_yaml(create_app(load_settings({}))), encoding="utf-8")
+    print(f"OpenAPI de la API de agentes escrito en {target}")
+    return 0

@@ -1,0 +1,107 @@
+"""Application factory of the web app.
+
+The app serves the web chat page (``/``), the indicator charts (``/charts/{name}.png``) and
+``/health``. Feature routers are plugged in by modules listed in :data:`FEATURE_MODULES`: each
+exposes ``register(app: FastAPI, settings: Settings) -> None`` and is skipped while it does not
+exist yet (same convention as ``bot/cli.py``).
+
+Every response carries a strict Content-Security-Policy unless the route sets its own: pages
+load scripts and styles from ``/static`` only (no inline script, no CDN).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from bot.settings import Settings, get_settings
+from webapp import charts, chat
+
+logger = logging.getLogger(__name__)
+
+WEBAPP_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEBAPP_DIR / "static"
+
+# Feature routers, e.g. the agents API and console (webapp/agents.py).
+FEATURE_MODULES: tuple[str, ...] = ("webapp.agents",)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app for ``settings`` (defaults to :func:`bot.settings.get_settings`)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Asistente de la Escuela de Secretarías de Educación",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.middleware("http")(_security_headers_middleware(settings))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(chat.router)
+    app.include_router(charts.router)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for name in FEATURE_MODULES:
+        _register_feature(app, settings, name)
+    return app
+
+
+def _register_feature(app: FastAPI, settings: Settings, name: str) -> None:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:  # the feature is not built yet
+        if exc.name and name.startswith(exc.name):
+            logger.debug("Web app feature %s not present", name)
+            return
+        raise
+    module.register(app, settings)
+
+
+def content_security_policy(settings: Settings) -> str:
+    """CSP of the pages: own scripts only; sockets and images also from the Rasa/public origins."""
+    rasa = _origin(settings.rasa_public_url)
+    public = _origin(settings.public_base_url)
+    ws = rasa.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: https: {public} {rasa}".strip(),
+            f"connect-src 'self' {rasa} {ws}".strip(),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _origin(url: str) -> str:
+    parts = url.split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 and parts[0] in {"http:", "https:"} else ""
+
+
+def _security_headers_middleware(
+    settings: Settings,
+) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    csp = content_security_policy(settings)
+
+    async def add_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    return add_headers
