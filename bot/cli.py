@@ -11,6 +11,7 @@ import importlib
 import sys
 
 FEATURE_CLI_MODULES = (
+    "bot.prepare",
     "bot.indicators.cli",
     "bot.tickets.cli",
     "bot.agents.cli",

@@ -51,8 +51,7 @@ def main() -> int:
         port = free_port()
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{port}/webhook"\n', encoding="utf-8")
-        if (ROOT / "alembic.ini").exists():
-            subprocess.run([str(BIN / "alembic"), "upgrade", "heads"], cwd=ROOT, env=env, check=True)
+        subprocess.run([str(BIN / "python"), "-m", "bot", "preparar", "--sin-progreso"], cwd=ROOT, env=env, check=True)
         actions = subprocess.Popen(
             [str(BIN / "rasa"), "run", "actions", "--port", str(port)], cwd=ROOT, env=env, start_new_session=True
         )

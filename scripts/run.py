@@ -77,8 +77,8 @@ def main() -> int:
     if (ROOT / "scripts" / "render_credentials.py").exists() and "RASA_CREDENTIALS" not in os.environ:
         credentials = "var/credentials.yml"
         subprocess.run([str(BIN / "python"), "scripts/render_credentials.py", credentials], cwd=ROOT, env=env, check=True)
-    if (ROOT / "alembic.ini").exists():
-        subprocess.run([str(BIN / "alembic"), "upgrade", "heads"], cwd=ROOT, env=env, check=True)
+    print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
+    subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
 
     procs: list[subprocess.Popen] = []
     try:

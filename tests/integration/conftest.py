@@ -76,7 +76,10 @@ def model_path() -> str:
 @pytest.fixture(scope="session")
 def base_env(tmp_path_factory) -> dict[str, str]:
     var_dir = tmp_path_factory.mktemp("var")
-    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), APP_VAR_DIR=str(var_dir))
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), APP_VAR_DIR=str(var_dir))
+    env.pop("DATABASE_URL", None)
+    subprocess.run([str(BIN / "python"), "-m", "bot", "preparar", "--sin-progreso"], cwd=ROOT, env=env, check=True)
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,606 @@
+"""Actions of "Quiero informarme": education indicators of the MEN open data (issue 3).
+
+Thin: tracker -> bot.indicators (parse, resolve, query) -> slots + domain responses (utter_ind_*).
+Flow: ``action_preparar_indicador`` reads the question (new or a follow-up such as "¿y en 2018?"),
+``indicador_form`` asks only for what is missing (``action_ask_ind_*`` show the options when a
+place or an indicator was ambiguous or unknown), ``action_responder_indicador`` answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.indicators.catalog import INDICATORS, TOTAL, indicator_label, parse_indicator, parse_level
+from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
+from bot.indicators.places import DEPARTAMENTO, Place, Resolution
+from bot.indicators.service import ComparisonAnswer, IndicatorService, RankingAnswer, SeriesAnswer, ValueAnswer
+
+logger = logging.getLogger(__name__)
+
+FORM = "indicador_form"
+S_QUERY, S_IND, S_LEVEL, S_YEAR = "ind_consulta", "ind_indicador", "ind_nivel", "ind_anio"
+S_PLACE, S_PLACES, S_PLACE_TEXT, S_IND_TEXT, S_RANKING, S_PARTIAL = (
+    "ind_lugar", "ind_lugares", "ind_lugar_texto", "ind_indicador_texto", "ind_ranking", "ind_lugares_parcial")
+QUERY_BY_INTENT = {
+    "consultar_indicador": "valor",
+    "comparar_indicador": "comparacion",
+    "ranking_indicador": "ranking",
+    "evolucion_indicador": "evolucion",
+}
+FOLLOW_UP_INTENTS = {"ajustar_consulta_indicador", "informar_dato_indicador"}
+# inside the form these are left to their own rules (the form does not take them as an answer)
+SMALL_TALK = {"saludar", "despedir", "agradecer", "afirmar", "negar", "capacidades", "es_bot", "reiniciar",
+              "out_of_scope", "contactar_humano", "no_me_sirvio", "faq"}
+# what the assistant calls each ranking scope (labels, as in the domain responses)
+SCOPE_LABELS = {"departamentos": "departamentos", "etc": "ETC municipales y distritales", "municipios": "municipios"}
+BUTTON_INDICATORS = ("desercion", "cobertura_neta", "cobertura_bruta", "aprobacion", "reprobacion", "repitencia",
+                     "tasa_matriculacion", "poblacion_5_16")
+BUTTON_LABELS = {
+    "desercion": "Deserción", "cobertura_neta": "Cobertura neta", "cobertura_bruta": "Cobertura bruta",
+    "aprobacion": "Aprobación", "reprobacion": "Reprobación", "repitencia": "Repitencia",
+    "tasa_matriculacion": "Tasa de matriculación", "poblacion_5_16": "Población 5 a 16 años",
+    "tamano_grupo": "Tamaño de grupo", "sedes_conectadas": "Sedes con internet",
+}
+_SPLIT_PLACES = re.compile(r"\s*(?:,|;|\by\b|\be\b|\bvs\.?|\bversus\b|\bcon\b|\bfrente a\b|\bcontra\b)\s*")
+_YEAR_WORDS = re.compile(r"\b(?:en|del|de)?\s*(?:el\s+)?(?:año|ano)?\s*(?:19|20)\d{2}\b", re.IGNORECASE)
+
+_services: dict[str, IndicatorService] = {}
+
+
+def shared_service() -> IndicatorService:
+    """One service per action-server process (one DB connection per call; the place index is cached)."""
+    if "default" not in _services:
+        _services["default"] = IndicatorService()
+    return _services["default"]
+
+
+def chart_url(file_name: str) -> str:
+    from bot.settings import get_settings
+
+    return f"{get_settings().public_base_url}/charts/{file_name}"
+
+
+# --------------------------------------------------------------------------- helpers
+def _user_text(tracker: Tracker) -> str:
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def _entities(tracker: Tracker, name: str) -> list[str]:
+    return [str(v) for v in tracker.get_latest_entity_values(name) if v not in (None, "")]
+
+
+def _intent(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def _indicator_from(tracker: Tracker, text: str):
+    for value in _entities(tracker, "indicador"):
+        match = parse_indicator(value)
+        if match.key or match.candidates:
+            return match
+    return parse_indicator(text)
+
+
+def _level_from(tracker: Tracker, text: str) -> str | None:
+    for value in _entities(tracker, "nivel"):
+        level = parse_level(value)
+        if level:
+            return level
+    return parse_level(text)
+
+
+def _year_from(tracker: Tracker, text: str, service: IndicatorService) -> int | None:
+    for value in _entities(tracker, "anio"):
+        match = parse_year(value, today=service.today)
+        if match.year:
+            return match.year
+    return parse_year(text, today=service.today).year
+
+
+def _place_texts(tracker: Tracker, text: str, service: IndicatorService, *, many: bool) -> list[str]:
+    """Place mentions: the NLU's ``lugar`` entities, else exact names found in the text."""
+    found = _entities(tracker, "lugar")
+    if found:
+        return found
+    if not text:
+        return []
+    mentions = service.resolver.find_in_text(text)
+    out = []
+    for m in mentions:
+        out.append(m.label if isinstance(m, Place) else m.candidates[0].name)
+    return out if many else out[:1]
+
+
+def _split_places(text: str) -> list[str]:
+    cleaned = _YEAR_WORDS.sub(" ", text or "")
+    return [p.strip() for p in _SPLIT_PLACES.split(cleaned) if p and p.strip()]
+
+
+def _prefer_kind(service: IndicatorService, key: str | None) -> str | None:
+    """After a department, "¿y en Boyacá?" means the department; after a municipality it is asked."""
+    place = service.resolver.get(key) if key else None
+    return DEPARTAMENTO if place and place.kind == DEPARTAMENTO else None
+
+
+def _resolve(service: IndicatorService, text: str, prefer_kind: str | None = None) -> Resolution:
+    return service.resolve_place(_YEAR_WORDS.sub(" ", text).strip() or text, prefer_kind=prefer_kind)
+
+
+def _place_buttons(places, limit: int = 5) -> list[dict]:
+    return [{"title": p.label, "payload": f'/informar_dato_indicador{{"lugar": "{p.label}"}}'} for p in places[:limit]]
+
+
+def _indicator_buttons(keys) -> list[dict]:
+    return [{"title": BUTTON_LABELS[k], "payload": f'/informar_dato_indicador{{"indicador": "{k}"}}'} for k in keys]
+
+
+def _ranking_slot(req: RankingRequest) -> str:
+    return f"{req.order}|{req.n}|{req.scope}|{req.by_quality or ''}"
+
+
+def _ranking_from_slot(value: str | None) -> RankingRequest:
+    try:
+        order, n, scope, quality = (value or "").split("|")
+        return RankingRequest(order, int(n), scope, quality or None)
+    except ValueError:
+        return RankingRequest("desc", 5, "departamentos")
+
+
+# --------------------------------------------------------------------------- prepare
+class ActionPrepararIndicador(Action):
+    """Read the question into slots: a new question, or a follow-up that changes one part."""
+
+    def __init__(self, service: IndicatorService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "action_preparar_indicador"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        service = self._service or shared_service()
+        try:
+            service.refresh_if_reloaded()
+            return [SlotSet(k, v) for k, v in question_slots(tracker, service).items()]
+        except SQLAlchemyError:
+            logger.exception("indicators database not available")
+            dispatcher.utter_message(response="utter_ind_error")
+            return [SlotSet(S_QUERY, None)]
+
+
+def question_slots(tracker: Tracker, service: IndicatorService) -> dict[str, Any]:
+    """Slots of the latest message read as a question: new, or a follow-up that changes one part."""
+    intent = _intent(tracker)
+    text = _user_text(tracker)
+    follow_up = intent in FOLLOW_UP_INTENTS
+    previous_query = tracker.get_slot(S_QUERY) or "valor"
+    query = QUERY_BY_INTENT.get(intent, previous_query if follow_up else "valor")
+    slots: dict[str, Any] = {S_PLACE_TEXT: None, S_IND_TEXT: None}
+
+    ind = _indicator_from(tracker, text)
+    # "compárelo con Medellín", "quiero ver la evolución": the previous question goes on
+    continues = follow_up or (query != "valor" and not ind.key and bool(tracker.get_slot(S_IND)))
+    if ind.key:
+        slots[S_IND] = ind.key
+    elif not continues or ind.candidates:
+        slots[S_IND] = None
+        slots[S_IND_TEXT] = text if ind.candidates else None  # "cobertura": neta or bruta is asked
+    level = _level_from(tracker, text)
+    if level or not continues:
+        slots[S_LEVEL] = level
+    year = _year_from(tracker, text, service)
+    if year or not continues:
+        slots[S_YEAR] = float(year) if year else None
+    if query == "ranking" and (intent == "ranking_indicador" or not tracker.get_slot(S_RANKING)):
+        slots[S_RANKING] = _ranking_slot(parse_ranking(text))
+
+    previous_place = tracker.get_slot(S_PLACE)
+    mentions = _place_texts(tracker, text, service, many=query == "comparacion")
+    if query == "comparacion":
+        slots.update(_places_for_comparison(service, mentions, previous_place if continues else None, follow_up,
+                                            tracker))
+    elif mentions:
+        if follow_up and previous_query in {"comparacion", "ranking"}:
+            query = "valor"  # "¿y en Boyacá?" after a comparison or a ranking: that place alone
+        res = _resolve(service, mentions[0], _prefer_kind(service, previous_place) if follow_up else None)
+        slots[S_PLACE] = res.place.key if res.ok else None
+        slots[S_PLACE_TEXT] = None if res.ok else mentions[0]
+    slots[S_QUERY] = query
+    return slots
+
+
+def _places_for_comparison(service, mentions, previous_place, follow_up, tracker) -> dict[str, Any]:
+    keys: list[str] = []
+    pending = None
+    resolutions = [_resolve(service, m) for m in mentions]
+    kinds = {r.place.kind for r in resolutions if r.ok}
+    prefer = next(iter(kinds)) if len(kinds) == 1 else None
+    for text, res in zip(mentions, resolutions, strict=True):
+        if not res.ok and prefer:
+            res = _resolve(service, text, prefer)
+        if res.ok:
+            keys.append(res.place.key)
+        elif pending is None:
+            pending = text
+    if follow_up and not mentions:
+        keys = list(tracker.get_slot(S_PLACES) or [])
+    elif len(keys) == 1 and pending is None and previous_place and previous_place not in keys:
+        keys.insert(0, previous_place)  # "compárelo con Medellín"
+    keys = list(dict.fromkeys(keys))[:5]
+    ready = len(keys) >= 2 and pending is None
+    return {S_PLACES: keys if ready else None, S_PARTIAL: None if ready else (keys or None), S_PLACE_TEXT: pending}
+
+
+# --------------------------------------------------------------------------- form
+class ValidateIndicadorForm(FormValidationAction):
+    """Ask only for what is missing; bad input never breaks the form (options are offered again)."""
+
+    def __init__(self, service: IndicatorService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "validate_indicador_form"
+
+    @property
+    def service(self) -> IndicatorService:
+        return self._service or shared_service()
+
+    async def required_slots(self, domain_slots, dispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
+        query = tracker.get_slot(S_QUERY) or "valor"
+        if query == "ranking":
+            return [S_IND]
+        if query == "comparacion":
+            return [S_IND, S_PLACES]
+        return [S_IND, S_PLACE]
+
+    async def get_validation_events(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Keep every ``ind_*`` slot read from the answer (the SDK keeps only the required ones)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        extra = {k: v for k, v in tracker.slots_to_validate().items() if k.startswith("ind_") and k not in required}
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        return events + [SlotSet(k, v) for k, v in extra.items()]
+
+    async def extract_ind_indicador(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The one extraction hook of the form (``ind_indicador`` is always required): reads every part.
+
+        A new question typed while the form asks ("quiero informarme", "deserción en Armenia") starts
+        over; a short answer fills what was asked and any other part it mentions. Small talk is left to
+        the other rules (nothing extracted), and anything else is kept so the form offers options again.
+        """
+        intent = _intent(tracker)
+        text = _user_text(tracker)
+        try:
+            if intent in QUERY_BY_INTENT or intent == "ajustar_consulta_indicador":
+                return question_slots(tracker, self.service)
+            if intent in SMALL_TALK and not (_entities(tracker, "lugar") or _entities(tracker, "indicador")):
+                return {}
+            return self._answer_slots(tracker, text)
+        except SQLAlchemyError:
+            logger.exception("indicator form extraction failed")
+            dispatcher.utter_message(response="utter_ind_error")
+            return {}
+
+    def _answer_slots(self, tracker: Tracker, text: str) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        out: dict[str, Any] = {}
+        match = _indicator_from(tracker, text)
+        if match.key:
+            out.update({S_IND: match.key, S_IND_TEXT: None})
+        elif requested == S_IND:
+            out.update({S_IND: None, S_IND_TEXT: text or " ".join(_entities(tracker, "indicador")) or None})
+        level = _level_from(tracker, text)
+        if level:
+            out[S_LEVEL] = level
+        year = _year_from(tracker, text, self.service)
+        if year:
+            out[S_YEAR] = float(year)
+        if requested == S_PLACES:
+            out.update(self._places(tracker, text))
+            return out
+        mentions = _entities(tracker, "lugar")
+        if not mentions and requested == S_PLACE and text:
+            mentions = [text]
+        elif not mentions and text:
+            mentions = _place_texts(tracker, text, self.service, many=False)
+        if mentions:
+            res = _resolve(self.service, mentions[0])
+            out.update({S_PLACE: res.place.key if res.ok else None, S_PLACE_TEXT: None if res.ok else mentions[0]})
+            if requested == S_IND and not match.key:
+                out[S_IND_TEXT] = None  # a place was given: just ask for the indicator again
+        return out
+
+    def _places(self, tracker: Tracker, text: str) -> dict[str, Any]:
+        mentions = _entities(tracker, "lugar") or _split_places(text)
+        keys = list(tracker.get_slot(S_PARTIAL) or tracker.get_slot(S_PLACES) or [])
+        pending = None
+        for mention in mentions:
+            res = _resolve(self.service, mention)
+            if res.ok:
+                keys.append(res.place.key)
+            elif pending is None:
+                pending = mention
+        keys = list(dict.fromkeys(keys))[:5]
+        ready = len(keys) >= 2 and pending is None
+        return {S_PLACES: keys if ready else None, S_PARTIAL: None if ready else (keys or None), S_PLACE_TEXT: pending}
+
+
+class ActionAskIndLugar(Action):
+    """Ask for the place, or offer the candidates / "¿Quiso decir…?" suggestions for what was written."""
+
+    def __init__(self, service: IndicatorService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "action_ask_ind_lugar"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        _ask_place(dispatcher, tracker, self._service or shared_service(), "utter_ask_ind_lugar")
+        return []
+
+
+class ActionAskIndLugares(Action):
+    def __init__(self, service: IndicatorService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "action_ask_ind_lugares"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        service = self._service or shared_service()
+        if _ask_place(dispatcher, tracker, service, None):
+            return []
+        partial = tracker.get_slot(S_PARTIAL) or tracker.get_slot(S_PLACES) or []
+        names = [service.resolver.get(k).name for k in partial if service.resolver.get(k)]
+        if names:
+            dispatcher.utter_message(response="utter_ask_ind_lugares_otro", lugares=", ".join(names))
+        else:
+            dispatcher.utter_message(response="utter_ask_ind_lugares")
+        return []
+
+
+def _ask_place(dispatcher, tracker: Tracker, service: IndicatorService, default_response: str | None) -> bool:
+    """Show candidates or suggestions for the pending text; returns True when something was said."""
+    pending = tracker.get_slot(S_PLACE_TEXT)
+    if pending:
+        try:
+            res = _resolve(service, pending)
+        except SQLAlchemyError:
+            dispatcher.utter_message(response="utter_ind_error")
+            return True
+        if res.status == "ambiguous":
+            dispatcher.utter_message(response="utter_ind_lugar_ambiguo", lugar=pending,
+                                     buttons=_place_buttons(res.candidates))
+            return True
+        if res.status == "unknown" and res.suggestions:
+            dispatcher.utter_message(response="utter_ind_lugar_desconocido", lugar=pending,
+                                     buttons=_place_buttons(res.suggestions))
+            return True
+        if res.status == "unknown":
+            dispatcher.utter_message(response="utter_ind_lugar_sin_sugerencias", lugar=pending)
+            return True
+    if default_response:
+        dispatcher.utter_message(response=default_response)
+        return True
+    return False
+
+
+class ActionAskIndIndicador(Action):
+    """Ask for the indicator with buttons; "cobertura" alone offers neta or bruta."""
+
+    def name(self) -> str:
+        return "action_ask_ind_indicador"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        pending = tracker.get_slot(S_IND_TEXT)
+        match = parse_indicator(pending) if pending else None
+        if match and match.candidates:
+            dispatcher.utter_message(response="utter_ind_indicador_ambiguo", buttons=_indicator_buttons(match.candidates))
+        elif pending:
+            dispatcher.utter_message(response="utter_ind_indicador_desconocido",
+                                     buttons=_indicator_buttons(BUTTON_INDICATORS))
+        else:
+            dispatcher.utter_message(response="utter_ask_ind_indicador", buttons=_indicator_buttons(BUTTON_INDICATORS))
+        return []
+
+
+# --------------------------------------------------------------------------- answer
+class ActionResponderIndicador(Action):
+    """Answer the prepared question: a value, a comparison, a ranking or a series (with a chart)."""
+
+    def __init__(self, service: IndicatorService | None = None) -> None:
+        self._service = service
+
+    def name(self) -> str:
+        return "action_responder_indicador"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        service = self._service or shared_service()
+        indicator = tracker.get_slot(S_IND)
+        if indicator not in INDICATORS:
+            dispatcher.utter_message(response="utter_ind_explicacion")
+            return []
+        level = tracker.get_slot(S_LEVEL) or TOTAL
+        year_slot = tracker.get_slot(S_YEAR)
+        year = int(year_slot) if year_slot else None
+        query = tracker.get_slot(S_QUERY) or "valor"
+        try:
+            if query == "comparacion":
+                self._comparison(dispatcher, service, tracker.get_slot(S_PLACES) or [], indicator, level, year)
+            elif query == "ranking":
+                self._ranking(dispatcher, service, indicator, level, year, _ranking_from_slot(tracker.get_slot(S_RANKING)))
+            else:
+                place = service.resolver.get(tracker.get_slot(S_PLACE) or "")
+                if place is None:
+                    dispatcher.utter_message(response="utter_ind_explicacion")
+                elif query == "evolucion":
+                    self._series(dispatcher, service, place, indicator, level)
+                else:
+                    self._value(dispatcher, service, place, indicator, level, year)
+        except SQLAlchemyError:
+            logger.exception("indicator query failed")
+            dispatcher.utter_message(response="utter_ind_error")
+        return [SlotSet(S_PLACE_TEXT, None), SlotSet(S_IND_TEXT, None), SlotSet(S_PARTIAL, None)]
+
+    # value ------------------------------------------------------------------------------------
+    def _value(self, dispatcher, service, place: Place, indicator: str, level: str, year: int | None) -> None:
+        ans = service.value(place, indicator, level, year)
+        if ans.status == "level_unavailable":
+            dispatcher.utter_message(response="utter_ind_nivel_no_disponible",
+                                     indicador=INDICATORS[indicator].name, nivel=ans.level_name)
+            ans = service.value(place, indicator, TOTAL, year)
+        self._say_value(dispatcher, ans)
+
+    def _say_value(self, dispatcher, ans: ValueAnswer) -> None:
+        label = indicator_label(ans.indicator, ans.level)
+        lugar = ans.place.display
+        if ans.status == "departmental_etc":
+            self._say_departmental_etc(dispatcher, ans, label)
+            return
+        if ans.status == "year_unavailable":
+            dispatcher.utter_message(response="utter_ind_anio_no_disponible", indicador=label, lugar=lugar,
+                                     anio=ans.requested_year, anios=ans.years_text or "ninguno")
+            return
+        if ans.status == "no_data" or ans.figure is None:
+            dispatcher.utter_message(response="utter_ind_sin_datos", indicador=label, lugar=lugar)
+            return
+        if ans.live_used:
+            dispatcher.utter_message(response="utter_ind_dato_en_linea")
+        if ans.status == "unreliable":
+            _say_unreliable(dispatcher, ans.figure, label)
+            if ans.years_text:
+                dispatcher.utter_message(response="utter_ind_anios_confiables", anios=ans.years_text)
+            return
+        fig = ans.figure
+        if ans.latest:
+            dispatcher.utter_message(response="utter_ind_ultimo_anio", anio=fig.year)
+        if ans.newer_unreliable_years:
+            dispatcher.utter_message(response="utter_ind_anios_recientes_no_confiables",
+                                     anios=", ".join(str(y) for y in ans.newer_unreliable_years))
+        common = {"indicador": _cap(label), "lugar": fig.place_display, "anio": fig.year, "valor": fig.formatted,
+                  "fuente": fig.source}
+        if ans.previous is not None:
+            dispatcher.utter_message(response="utter_ind_valor", anio_anterior=ans.previous.year,
+                                     valor_anterior=ans.previous.formatted, cambio=ans.change_formatted, **common)
+        else:
+            dispatcher.utter_message(response="utter_ind_valor_sin_cambio", anio_anterior=fig.year - 1, **common)
+
+    def _say_departmental_etc(self, dispatcher, ans: ValueAnswer, label: str) -> None:
+        etc = ans.etc
+        dispatcher.utter_message(response="utter_ind_etc_departamental", etc=etc.etc_name,
+                                 departamento=etc.department_name, municipios=etc.covered_municipalities,
+                                 certificados=", ".join(etc.certified_municipalities) or "ninguno")
+        if ans.live_failed:
+            dispatcher.utter_message(response="utter_ind_en_linea_fallo")
+        fig = ans.department_figure
+        if fig is not None:
+            dispatcher.utter_message(response="utter_ind_etc_dato_departamento", indicador=label,
+                                     departamento=fig.place_name, anio=fig.year, valor=fig.formatted,
+                                     fuente=fig.source)
+        elif ans.requested_year:
+            dispatcher.utter_message(response="utter_ind_anio_no_disponible", indicador=label,
+                                     lugar=etc.department_name, anio=ans.requested_year,
+                                     anios=ans.years_text or "ninguno")
+
+    # comparison -------------------------------------------------------------------------------
+    def _comparison(self, dispatcher, service, keys: list[str], indicator: str, level: str, year: int | None) -> None:
+        places = [p for p in (service.resolver.get(k) for k in keys) if p is not None]
+        ans: ComparisonAnswer = service.compare(places, indicator, level, year)
+        label = indicator_label(indicator, level)
+        if ans.status == "level_unavailable":
+            dispatcher.utter_message(response="utter_ind_nivel_no_disponible", indicador=INDICATORS[indicator].name,
+                                     nivel=ans.level_name)
+            ans = service.compare(places, indicator, TOTAL, year)
+            label = indicator_label(indicator, TOTAL)
+        if ans.status in {"too_few", "too_many"}:
+            dispatcher.utter_message(response="utter_ask_ind_lugares")
+            return
+        if ans.status != "ok":
+            if ans.year:
+                dispatcher.utter_message(response="utter_ind_comparacion_sin_datos", indicador=label, anio=ans.year,
+                                         anios=ans.years_text or "ninguno")
+            else:
+                dispatcher.utter_message(response="utter_ind_comparacion_sin_datos_general", indicador=label)
+            return
+        lista = "\n".join(f"{i}. {f.place_name}: {f.formatted}" for i, f in enumerate(ans.rows, start=1))
+        sources = "; ".join(dict.fromkeys(f.source for f in ans.rows))
+        dispatcher.utter_message(response="utter_ind_comparacion", indicador=_cap(label), anio=ans.year, lista=lista,
+                                 fuente=sources)
+        missing = [p.name for p in ans.missing] + [f.place_name for f in ans.unreliable]
+        if missing:
+            dispatcher.utter_message(response="utter_ind_comparacion_faltantes", anio=ans.year, lugares=", ".join(missing))
+        if ans.chart_file:
+            dispatcher.utter_message(response="utter_ind_grafica", image=chart_url(ans.chart_file), indicador=_cap(label))
+
+    # ranking ----------------------------------------------------------------------------------
+    def _ranking(self, dispatcher, service, indicator: str, level: str, year: int | None, req: RankingRequest) -> None:
+        order = req.order
+        direction = INDICATORS[indicator].higher_is_better
+        if req.by_quality and direction is not None:
+            best_first = req.by_quality == "mejores"
+            order = "desc" if best_first == direction else "asc"
+        ans: RankingAnswer = service.ranking(indicator, level, year, scope=req.scope, n=req.n, order=order)
+        label = indicator_label(indicator, level)
+        if ans.status == "level_unavailable":
+            dispatcher.utter_message(response="utter_ind_nivel_no_disponible", indicador=INDICATORS[indicator].name,
+                                     nivel=ans.level_name)
+            ans = service.ranking(indicator, TOTAL, year, scope=req.scope, n=req.n, order=order)
+            label = indicator_label(indicator, TOTAL)
+        if ans.status == "year_unavailable":
+            dispatcher.utter_message(response="utter_ind_ranking_anio_no_disponible", indicador=label, anio=year,
+                                     anios=ans.years_text or "ninguno")
+            return
+        if ans.status != "ok" or not ans.rows:
+            dispatcher.utter_message(response="utter_ind_ranking_sin_datos", indicador=label)
+            return
+        lista = "\n".join(f"{r.position}. {r.figure.place_display}:"
+                          f" {r.figure.formatted}" for r in ans.rows)
+        response = "utter_ind_ranking_mayor" if order == "desc" else "utter_ind_ranking_menor"
+        dispatcher.utter_message(response=response, n=len(ans.rows), grupo=SCOPE_LABELS[req.scope], indicador=label,
+                                 anio=ans.year, lista=lista, total=ans.compared, fuente=ans.rows[0].figure.source)
+        if req.scope == "etc":
+            dispatcher.utter_message(response="utter_ind_ranking_nota_etc")
+        if ans.excluded_unreliable:
+            dispatcher.utter_message(response="utter_ind_ranking_excluidos", excluidos=ans.excluded_unreliable)
+
+    # series -----------------------------------------------------------------------------------
+    def _series(self, dispatcher, service, place: Place, indicator: str, level: str) -> None:
+        ans: SeriesAnswer = service.series(place, indicator, level)
+        if ans.status == "level_unavailable":
+            dispatcher.utter_message(response="utter_ind_nivel_no_disponible", indicador=INDICATORS[indicator].name,
+                                     nivel=ans.level_name)
+            ans = service.series(place, indicator, TOTAL)
+        label = indicator_label(ans.indicator, ans.level)
+        if ans.status == "departmental_etc":
+            self._say_value(dispatcher, service.value(place, indicator, ans.level))
+            return
+        if ans.status != "ok":
+            dispatcher.utter_message(response="utter_ind_sin_datos", indicador=label, lugar=place.display)
+            return
+        dispatcher.utter_message(response="utter_ind_evolucion", indicador=_cap(label), lugar=place.display,
+                                 anio_inicial=ans.first.year, valor_inicial=ans.first.formatted,
+                                 anio_final=ans.last.year, valor_final=ans.last.formatted, cambio=ans.change_formatted,
+                                 fuente=ans.last.source)
+        if ans.unreliable_years:
+            dispatcher.utter_message(response="utter_ind_evolucion_no_confiables",
+                                     anios=", ".join(str(y) for y in ans.unreliable_years))
+        if ans.chart_file:
+            dispatcher.utter_message(response="utter_ind_grafica", image=chart_url(ans.chart_file), indicador=_cap(label))
+
+
+def _cap(text: str) -> str:
+    """First letter upper case, for a label that opens a message."""
+    return text[:1].upper() + text[1:]
+
+
+def _say_unreliable(dispatcher, fig, label: str) -> None:
+    response = f"utter_ind_no_confiable_{fig.reason}" if fig.reason else "utter_ind_no_confiable_fuera_de_rango"
+    dispatcher.utter_message(response=response, indicador=label, lugar=fig.place_display, anio=fig.year,
+                             otra_columna=fig.reason_other or "", valor_publicado=fig.reason_value or "")
