@@ -1,0 +1,501 @@
+"""Actions of "Quiero aprender" (catalog search), encuentros (events, subscriptions) and
+"Quiero conectarme" (peers). Thin: tracker -> bot.catalog -> events + domain responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.catalog.analysis import display_query
+from bot.catalog.connect import connection_description, escuela_description
+from bot.catalog.events import EventService
+from bot.catalog.models import CONTENT_TYPES
+from bot.catalog.peers import (
+    DEPARTMENTAL_ETC,
+    MIN_CANDIDATES,
+    NO_PEERS,
+    OK,
+    PeerFinder,
+    PeerResult,
+    parse_peer_question,
+)
+from bot.catalog.search import PAGE_SIZE, CatalogSearchService, SearchPage, content_type_from
+from bot.catalog.subscriptions import SubscriptionError, SubscriptionService
+from bot.indicators.catalog import format_value
+from bot.indicators.text import format_number
+
+logger = logging.getLogger(__name__)
+
+PEERS_FORM = "pares_form"
+# Hand-over to the case flow of domain/tickets.yml: the slots its offer action resets.
+CASE_SLOTS = (
+    "caso_nombre",
+    "caso_cargo",
+    "caso_etc",
+    "caso_email",
+    "caso_telefono",
+    "caso_descripcion",
+    "caso_confirmado",
+    "caso_etc_codigo",
+    "caso_corrigiendo",
+    "caso_consentimiento",
+    "caso_solicitud_id",
+)
+CASE_REASON = "requiere_gestion"
+CASE_CONSENT_ACTION = "action_pedir_consentimiento"
+SAMPLE_METADATA = {"catalogo": {"muestra": True, "nota": "datos de muestra, a reemplazar por la exportación del MEN"}}
+
+_services: dict[str, Any] = {}
+
+
+def _shared(name: str, factory):
+    """One service per action-server process (each opens a session per call; the search index is cached)."""
+    if name not in _services:
+        _services[name] = factory()
+    return _services[name]
+
+
+def _user_text(tracker: Tracker) -> str:
+    """The user's words (a button payload such as ``/buscar_contenido`` carries none)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    values = list(tracker.get_latest_entity_values(name))
+    return str(values[0]) if values else None
+
+
+# --------------------------------------------------------------------------- Quiero aprender
+def _utter_page(dispatcher: CollectingDispatcher, page: SearchPage) -> None:
+    tipo = CONTENT_TYPES.get(page.tipo or "", "")
+    span = {"desde": page.offset + 1, "hasta": page.offset + len(page.hits), "total": page.total}
+    if page.query:
+        shown = display_query(page.query)
+        if tipo:
+            dispatcher.utter_message(response="utter_catalogo_encabezado_tipo", consulta=shown, tipo=tipo, **span)
+        else:
+            dispatcher.utter_message(response="utter_catalogo_encabezado", consulta=shown, **span)
+    else:
+        filtro = f" ({tipo})" if tipo else ""
+        dispatcher.utter_message(response="utter_catalogo_encabezado_listado", filtro=filtro, **span)
+    for n, hit in enumerate(page.hits, start=page.offset + 1):
+        e = hit.entry
+        values = {"n": n, "titulo": e.title, "tipo": e.type_label, "resumen": e.summary}
+        if e.url:
+            dispatcher.utter_message(response="utter_catalogo_item_enlace", url=e.url, **values)
+        else:
+            dispatcher.utter_message(response="utter_catalogo_item", **values)
+    if page.any_sample and page.offset == 0:
+        dispatcher.utter_message(response="utter_catalogo_nota_muestra", json_message=SAMPLE_METADATA)
+    if page.has_more:
+        dispatcher.utter_message(response="utter_catalogo_ver_mas")
+
+
+def _page_slots(page: SearchPage) -> list[EventType]:
+    return [
+        SlotSet("catalogo_consulta", page.query),
+        SlotSet("catalogo_tipo", page.tipo),
+        SlotSet("catalogo_siguiente", float(page.next_offset) if page.has_more else None),
+    ]
+
+
+class ActionBuscarContenido(Action):
+    """Search the catalog with the user's own words; the type filter comes from ``tipo_contenido``."""
+
+    def __init__(self, search: CatalogSearchService | None = None) -> None:
+        self._search = search
+
+    def name(self) -> str:
+        return "action_buscar_contenido"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        search = self._search or _shared("search", CatalogSearchService)
+        query = _user_text(tracker).strip()
+        tipo = content_type_from(_entity(tracker, "tipo_contenido"))
+        try:
+            empty = len(search.index()) == 0
+            page = None if empty else search.search(query, tipo=tipo)
+        except SQLAlchemyError:
+            logger.exception("catalog search failed")
+            dispatcher.utter_message(response="utter_catalogo_error")
+            return []
+        if page is None:
+            dispatcher.utter_message(response="utter_catalogo_vacio")
+            return []
+        if not page.hits:
+            if tipo:
+                dispatcher.utter_message(
+                    response="utter_catalogo_sin_resultados_tipo", consulta=query, tipo=CONTENT_TYPES[tipo]
+                )
+            else:
+                dispatcher.utter_message(response="utter_catalogo_sin_resultados", consulta=query)
+            return [SlotSet("catalogo_siguiente", None)]
+        for written, fixed in page.corrections.items():
+            dispatcher.utter_message(response="utter_catalogo_correccion", escrito=written, corregido=fixed)
+        _utter_page(dispatcher, page)
+        return _page_slots(page)
+
+
+class ActionVerMasContenido(Action):
+    """ "Ver más": the next page of the last search."""
+
+    def __init__(self, search: CatalogSearchService | None = None) -> None:
+        self._search = search
+
+    def name(self) -> str:
+        return "action_ver_mas_contenido"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        offset = tracker.get_slot("catalogo_siguiente")
+        query = tracker.get_slot("catalogo_consulta")
+        if offset is None or query is None:
+            if query is not None:
+                dispatcher.utter_message(response="utter_catalogo_fin")
+            else:
+                dispatcher.utter_message(response="utter_catalogo_sin_busqueda_previa")
+            return []
+        search = self._search or _shared("search", CatalogSearchService)
+        try:
+            page = search.search(query, tipo=tracker.get_slot("catalogo_tipo"), offset=int(offset), limit=PAGE_SIZE)
+        except SQLAlchemyError:
+            logger.exception("catalog search failed")
+            dispatcher.utter_message(response="utter_catalogo_error")
+            return []
+        if not page.hits:
+            dispatcher.utter_message(response="utter_catalogo_fin")
+            return [SlotSet("catalogo_siguiente", None)]
+        _utter_page(dispatcher, page)
+        return _page_slots(page)
+
+
+# --------------------------------------------------------------------------- encuentros
+class ActionProximoEncuentro(Action):
+    """The next encuentros from the data; when none, say so and offer to be told."""
+
+    def __init__(self, events: EventService | None = None, subscriptions: SubscriptionService | None = None) -> None:
+        self._events = events
+        self._subscriptions = subscriptions
+
+    def name(self) -> str:
+        return "action_proximo_encuentro"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = self._events or _shared("events", EventService)
+        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        try:
+            upcoming = events.upcoming(limit=3)
+            if upcoming:
+                self._utter_events(dispatcher, upcoming)
+                return [SlotSet("encuentros_oferta_aviso", False)]
+            recordings = events.recordings(limit=1)
+            channel = tracker.get_latest_input_channel() or ""
+            subscribed = bool(channel) and subs.is_subscribed(channel, tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("events look-up failed")
+            dispatcher.utter_message(response="utter_encuentros_error")
+            return []
+        if subscribed:
+            dispatcher.utter_message(response="utter_sin_encuentros_ya_suscrito")
+        else:
+            dispatcher.utter_message(response="utter_sin_encuentros")
+        for rec in recordings:
+            dispatcher.utter_message(
+                response="utter_encuentro_grabacion", titulo=rec.title, fecha=rec.date_text, url=rec.recording_url
+            )
+        return [SlotSet("encuentros_oferta_aviso", not subscribed)]
+
+    @staticmethod
+    def _utter_events(dispatcher: CollectingDispatcher, upcoming) -> None:
+        first, rest = upcoming[0], upcoming[1:]
+        dispatcher.utter_message(
+            response="utter_proximo_encuentro",
+            titulo=first.title,
+            tipo=first.type_label.lower(),
+            fecha=first.date_text,
+            hora=first.time_text,
+            modalidad=first.mode_label.lower(),
+        )
+        if first.place:
+            dispatcher.utter_message(response="utter_encuentro_lugar", lugar=first.place)
+        if first.registration_url:
+            dispatcher.utter_message(response="utter_encuentro_inscripcion", url=first.registration_url)
+        if first.is_sample:
+            dispatcher.utter_message(response="utter_encuentro_ejemplo")
+        if rest:
+            dispatcher.utter_message(response="utter_otros_encuentros")
+            for e in rest:
+                dispatcher.utter_message(
+                    response="utter_encuentro_item",
+                    fecha=e.date_text,
+                    hora=e.time_text,
+                    titulo=e.title,
+                    modalidad=e.mode_label.lower(),
+                )
+
+
+class ActionSuscribirEventos(Action):
+    """Store (channel, conversation id) to tell this conversation about the next encuentro."""
+
+    def __init__(self, subscriptions: SubscriptionService | None = None) -> None:
+        self._subscriptions = subscriptions
+
+    def name(self) -> str:
+        return "action_suscribir_eventos"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        channel = tracker.get_latest_input_channel() or ""
+        try:
+            result = subs.subscribe(channel, tracker.sender_id)
+        except SubscriptionError:
+            dispatcher.utter_message(response="utter_suscripcion_no_posible")
+            return [SlotSet("encuentros_oferta_aviso", False)]
+        except SQLAlchemyError:
+            logger.exception("subscription failed")
+            dispatcher.utter_message(response="utter_encuentros_error")
+            return []
+        if result.created:
+            dispatcher.utter_message(response="utter_suscripcion_creada")
+        else:
+            dispatcher.utter_message(response="utter_suscripcion_existente")
+        return [SlotSet("encuentros_oferta_aviso", False)]
+
+
+class ActionCancelarSuscripcionEventos(Action):
+    def __init__(self, subscriptions: SubscriptionService | None = None) -> None:
+        self._subscriptions = subscriptions
+
+    def name(self) -> str:
+        return "action_cancelar_suscripcion_eventos"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        try:
+            cancelled = subs.unsubscribe(tracker.get_latest_input_channel() or "", tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("unsubscription failed")
+            dispatcher.utter_message(response="utter_encuentros_error")
+            return []
+        dispatcher.utter_message(
+            response="utter_suscripcion_cancelada" if cancelled else "utter_suscripcion_no_existia"
+        )
+        return [SlotSet("encuentros_oferta_aviso", False)]
+
+
+# --------------------------------------------------------------------------- Quiero conectarme
+def _question_text(tracker: Tracker) -> str:
+    """Text of the last message asking for peers (the form may have asked for the place since)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            text = event.get("text") or ""
+            if intent == "buscar_pares" and not text.startswith("/"):
+                return text
+    return ""
+
+
+class ValidateParesForm(FormValidationAction):
+    """The user's secretaría: a certified municipality or a department (typos, "soy de…")."""
+
+    def __init__(self, finder: PeerFinder | None = None) -> None:
+        self._finder = finder
+
+    def name(self) -> str:
+        return "validate_pares_form"
+
+    def validate_pares_lugar(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        finder = self._finder or _shared("peers", PeerFinder)
+        candidates = _place_candidates(value, tracker)
+        try:
+            results = [(text, finder.resolve_detail(text)) for text in candidates]
+        except SQLAlchemyError:
+            logger.exception("place resolution failed")
+            dispatcher.utter_message(response="utter_pares_error")
+            return {"pares_lugar": None}
+        for text, res in results:
+            if res.status == "ok":
+                return {"pares_lugar": text}
+        ambiguous = next((res for _, res in results if res.status == "ambiguous"), None)
+        if ambiguous is not None:
+            buttons = [{"title": c, "payload": f'/buscar_pares{{"lugar": "{c}"}}'} for c in ambiguous.candidates[:5]]
+            dispatcher.utter_message(response="utter_pares_lugar_ambiguo", buttons=buttons)
+        else:
+            dispatcher.utter_message(
+                response="utter_pares_lugar_desconocido", lugar=candidates[-1] if candidates else ""
+            )
+        return {"pares_lugar": None}
+
+
+def _place_candidates(value: Any, tracker: Tracker) -> list[str]:
+    """What may name the place: the slot value(s), the ``lugar`` entities, the whole message."""
+    values = value if isinstance(value, list) else [value]
+    values += list(tracker.get_latest_entity_values("lugar"))
+    text = _user_text(tracker)
+    values.append(text)
+    return [str(v).strip() for v in dict.fromkeys(values) if v and str(v).strip()]
+
+
+def _level_vars(result: PeerResult) -> dict:
+    """Responses name the level only when it is not the total ("..._nivel" variants)."""
+    if result.level == "total":
+        return {"sufijo": "", "vars": {}}
+    from bot.indicators.catalog import level_name
+
+    return {"sufijo": "_nivel", "vars": {"nivel": level_name(result.level)}}
+
+
+def _format(indicator: str, value: float | None) -> str:
+    return format_value(indicator, value) if value is not None else ""
+
+
+class ActionBuscarPares(Action):
+    """Similar ETC that improved an indicator the most, with the criteria, and an offer to connect."""
+
+    def __init__(self, finder: PeerFinder | None = None) -> None:
+        self._finder = finder
+
+    def name(self) -> str:
+        return "action_buscar_pares"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        finder = self._finder or _shared("peers", PeerFinder)
+        question = parse_peer_question(_question_text(tracker))
+        try:
+            res = finder.resolve_detail(tracker.get_slot("pares_lugar") or "")
+            result = finder.find(
+                res.etc,
+                indicator=question.indicator,
+                level=question.level,
+                base_year=question.base_year,
+                end_year=question.end_year,
+            )
+        except SQLAlchemyError:
+            logger.exception("peer search failed")
+            dispatcher.utter_message(response="utter_pares_error")
+            return [SlotSet("pares_oferta", False)]
+        if res.etc is None:
+            dispatcher.utter_message(response="utter_pares_lugar_desconocido", lugar=tracker.get_slot("pares_lugar"))
+            return [SlotSet("pares_lugar", None), SlotSet("pares_oferta", False)]
+        if res.place_name and res.place_name != res.etc.name and result.status == DEPARTMENTAL_ETC:
+            dispatcher.utter_message(
+                response="utter_pares_municipio_no_certificado", municipio=res.place_name, etc=res.etc.name
+            )
+        return self._answer(dispatcher, result)
+
+    def _answer(self, dispatcher: CollectingDispatcher, result: PeerResult) -> list[EventType]:
+        etc = result.user.name
+        if result.status == DEPARTMENTAL_ETC:
+            dispatcher.utter_message(response="utter_pares_etc_departamental", etc=etc)
+            dispatcher.utter_message(response="utter_pares_ofrecer_escuela")
+            return self._offer({"descripcion": escuela_description(result), "pares": ""})
+        if result.status not in (OK, NO_PEERS) or result.criteria is None:
+            dispatcher.utter_message(response="utter_pares_sin_datos", etc=etc, indicador=result.indicator_name)
+            dispatcher.utter_message(response="utter_pares_ofrecer_escuela")
+            return self._offer({"descripcion": escuela_description(result), "pares": ""})
+        crit = result.criteria
+        common = {"etc": etc, "indicador": result.indicator_name, "desde": crit.base_year, "hasta": crit.end_year}
+        if result.requested_period:
+            dispatcher.utter_message(
+                response="utter_pares_periodo_anterior",
+                pedido_desde=result.requested_period[0],
+                pedido_hasta=result.requested_period[1],
+                pedido_n=result.requested_candidates,
+                **common,
+            )
+        level = _level_vars(result)
+        if result.status == NO_PEERS:
+            dispatcher.utter_message(
+                response="utter_pares_sin_mejora" + level["sufijo"],
+                candidatas=result.candidates,
+                **level["vars"],
+                **common,
+            )
+            self._criteria(dispatcher, result)
+            dispatcher.utter_message(response="utter_pares_ofrecer_escuela")
+            return self._offer({"descripcion": escuela_description(result), "pares": ""})
+        dispatcher.utter_message(
+            response="utter_pares_resultado" + level["sufijo"],
+            mejoraron=result.improved,
+            candidatas=result.candidates,
+            **level["vars"],
+            **common,
+        )
+        for p in result.peers:
+            dispatcher.utter_message(
+                response="utter_pares_item",
+                nombre=p.etc.name,
+                departamento=p.etc.department_name,
+                valor_inicial=_format(result.indicator, p.base_value),
+                valor_final=_format(result.indicator, p.end_value),
+            )
+        dispatcher.utter_message(
+            response="utter_pares_propia",
+            etc=etc,
+            valor_inicial=_format(result.indicator, result.user_base),
+            valor_final=_format(result.indicator, result.user_end),
+        )
+        self._criteria(dispatcher, result)
+        dispatcher.utter_message(response="utter_pares_ofrecer_conexion")
+        names = ", ".join(p.etc.name for p in result.peers)
+        return self._offer({"descripcion": connection_description(result), "pares": names})
+
+    @staticmethod
+    def _criteria(dispatcher: CollectingDispatcher, result: PeerResult) -> None:
+        crit = result.criteria
+        values = {
+            "desde": crit.base_year,
+            "poblacion_min": format_number(crit.population_min, 0),
+            "poblacion_max": format_number(crit.population_max, 0),
+            "indicador": result.indicator_name,
+            "base_min": _format(result.indicator, crit.baseline_min),
+            "base_max": _format(result.indicator, crit.baseline_max),
+        }
+        if crit.region:
+            dispatcher.utter_message(response="utter_pares_criterios_region", region=crit.region, **values)
+        else:
+            dispatcher.utter_message(response="utter_pares_criterios", **values)
+        if crit.relaxed:
+            dispatcher.utter_message(response=f"utter_pares_relajado_{crit.relaxed[-1]}")
+        if result.candidates < MIN_CANDIDATES:
+            dispatcher.utter_message(response="utter_pares_pocas_comparables", etc=result.user.name)
+        dispatcher.utter_message(response="utter_pares_fuente", fuente=result.source)
+
+    @staticmethod
+    def _offer(request: dict) -> list[EventType]:
+        return [SlotSet("pares_oferta", True), SlotSet("pares_solicitud", request)]
+
+
+class ActionConectarPares(Action):
+    """Hand over to the case flow (domain/tickets.yml): consent, contact data, then the case.
+
+    The description is pre-filled with the peers, figures, criteria and source, which the case
+    router sends to VPBM-ESC (Escuela de Secretarías).
+    """
+
+    def name(self) -> str:
+        return "action_conectar_pares"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        request = tracker.get_slot("pares_solicitud")
+        if not isinstance(request, dict) or not request.get("descripcion"):
+            dispatcher.utter_message(response="utter_pares_sin_busqueda")
+            return [SlotSet("pares_oferta", False)]
+        if request.get("pares"):
+            dispatcher.utter_message(response="utter_pares_conexion_intro", pares=request["pares"])
+        else:
+            dispatcher.utter_message(response="utter_pares_conexion_intro_escuela")
+        known = set((domain or {}).get("slots", {}))
+        events: list[EventType] = [SlotSet(s, None) for s in CASE_SLOTS if s in known]
+        if {"caso_motivo", "caso_descripcion_sugerida"} <= known:
+            events += [
+                SlotSet("caso_motivo", CASE_REASON),
+                SlotSet("caso_descripcion_sugerida", request["descripcion"]),
+            ]
+        return [*events, SlotSet("pares_oferta", False), FollowupAction(CASE_CONSENT_ACTION)]

@@ -1,0 +1,132 @@
+"""Subscriptions to be told about the next encuentro.
+
+Privacy: a subscription stores only the channel (``whatsapp``, ``telegram``, ``web``…) and that
+channel's conversation id, which the assistant needs anyway to answer. No name, phone number or
+e-mail is stored here, and cancelling deletes the row. Sending the notice is the channel connector's job: it asks
+:func:`due_notifications` and then calls :func:`mark_notified`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.catalog.events import EventInfo, upcoming_events
+from bot.catalog.models import SUBSCRIPTION_TOPICS, CatalogEvent, EventSubscription, as_utc, utcnow
+
+
+class SubscriptionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SubscriptionResult:
+    id: int
+    created: bool  # False when the conversation was already subscribed
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    subscription_id: int
+    channel: str
+    conversation_id: str
+    event: EventInfo
+
+
+def _check(channel: str, conversation_id: str, topic: str) -> None:
+    if not channel or len(channel) > 40:
+        raise SubscriptionError("canal vacío o demasiado largo")
+    if not conversation_id or len(conversation_id) > 200:
+        raise SubscriptionError("identificador de conversación vacío o demasiado largo")
+    if topic not in SUBSCRIPTION_TOPICS:
+        raise SubscriptionError(f"tema de suscripción desconocido: {topic}")
+
+
+def _find(session: Session, channel: str, conversation_id: str, topic: str) -> EventSubscription | None:
+    stmt = select(EventSubscription).where(
+        EventSubscription.channel == channel,
+        EventSubscription.conversation_id == conversation_id,
+        EventSubscription.topic == topic,
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def subscribe(session: Session, *, channel: str, conversation_id: str, topic: str = "encuentros") -> SubscriptionResult:
+    """Subscribe a conversation (idempotent)."""
+    _check(channel, conversation_id, topic)
+    sub = _find(session, channel, conversation_id, topic)
+    if sub is None:
+        sub = EventSubscription(channel=channel, conversation_id=conversation_id, topic=topic, created_at=utcnow())
+        session.add(sub)
+        session.flush()
+        return SubscriptionResult(id=sub.id, created=True)
+    return SubscriptionResult(id=sub.id, created=False)
+
+
+def unsubscribe(session: Session, *, channel: str, conversation_id: str, topic: str = "encuentros") -> bool:
+    """Cancel (delete) a subscription; False when there was none."""
+    sub = _find(session, channel, conversation_id, topic)
+    if sub is None:
+        return False
+    session.delete(sub)
+    return True
+
+
+def is_subscribed(session: Session, *, channel: str, conversation_id: str, topic: str = "encuentros") -> bool:
+    return _find(session, channel, conversation_id, topic) is not None
+
+
+def due_notifications(session: Session, *, now: datetime) -> list[DueNotice]:
+    """For each subscription, the next upcoming event imported after it was last told (or after
+    it subscribed), so each subscriber hears once about each new event."""
+    upcoming = upcoming_events(session, now=now, limit=50)
+    if not upcoming:
+        return []
+    created = dict(
+        session.execute(
+            select(CatalogEvent.key, CatalogEvent.created_at).where(CatalogEvent.key.in_([e.key for e in upcoming]))
+        ).all()
+    )
+    subs = session.execute(select(EventSubscription)).scalars()
+    notices = []
+    for sub in subs:
+        since = as_utc(sub.notified_at or sub.created_at)
+        fresh = [e for e in upcoming if as_utc(created[e.key]) > since]
+        if fresh:
+            notices.append(DueNotice(sub.id, sub.channel, sub.conversation_id, fresh[0]))
+    return notices
+
+
+def mark_notified(session: Session, subscription_ids: Iterable[int], *, when: datetime) -> None:
+    ids = list(subscription_ids)
+    for sub in session.execute(select(EventSubscription).where(EventSubscription.id.in_(ids))).scalars():
+        sub.notified_at = when
+
+
+class SubscriptionService:
+    """Entry point for actions: one session per call."""
+
+    def __init__(self, database_url: str | None = None, *, clock: Callable[[], datetime] = utcnow):
+        self._url = database_url
+        self._clock = clock
+
+    def _session(self):
+        from bot.db import session_scope
+
+        return session_scope(self._url)
+
+    def subscribe(self, channel: str, conversation_id: str, topic: str = "encuentros") -> SubscriptionResult:
+        with self._session() as session:
+            return subscribe(session, channel=channel, conversation_id=conversation_id, topic=topic)
+
+    def unsubscribe(self, channel: str, conversation_id: str, topic: str = "encuentros") -> bool:
+        with self._session() as session:
+            return unsubscribe(session, channel=channel, conversation_id=conversation_id, topic=topic)
+
+    def is_subscribed(self, channel: str, conversation_id: str, topic: str = "encuentros") -> bool:
+        with self._session() as session:
+            return is_subscribed(session, channel=channel, conversation_id=conversation_id, topic=topic)

@@ -1,0 +1,45 @@
+"""Fixtures of the catalog tests: a fresh SQLite database per test, the real starter catalog."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import models  # noqa: F401  (registers the tables on Base.metadata)
+from bot.catalog.importer import import_file
+from bot.catalog.search import CatalogSearchService
+from bot.catalog.themes import area_names
+from bot.db import Base, get_engine, session_scope
+from bot.settings import PROJECT_ROOT
+
+STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "catalogo_inicial.yml"
+STARTER_EVENTS = PROJECT_ROOT / "data" / "catalog" / "eventos_inicial.yml"
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc)  # domingo 1 de marzo de 2026, 10:00 a. m. en Bogotá
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    Base.metadata.create_all(get_engine(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def areas() -> dict[str, str]:
+    return area_names()
+
+
+@pytest.fixture
+def catalog_db(db_url, areas) -> str:
+    """A database holding the starter catalog."""
+    with session_scope(db_url) as session:
+        import_file(session, STARTER_CATALOG, "catalogo", valid_themes=areas)
+    return db_url
+
+
+@pytest.fixture
+def search(catalog_db, areas) -> CatalogSearchService:
+    return CatalogSearchService(catalog_db, area_names=areas)
