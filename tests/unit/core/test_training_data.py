@@ -49,7 +49,9 @@ def test_conversation_test_phrasings_are_not_in_training_data():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for story in data.get("stories") or []:
             for step in story.get("steps") or []:
-                if "user" in step and _plain(step["user"]) in train:
+                text = _plain(step["user"]) if "user" in step else ""
+                # answers of one to three words ("sí", "no gracias", a place, a year) are form replies
+                if len(text.split()) > 3 and text in train:
                     copies.append((path.name, step["user"].strip()))
     assert copies == []
 
