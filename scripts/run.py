@@ -108,7 +108,7 @@ def main() -> int:
             print(f"  Chat web ............ http://localhost:{web_port}/")
             if (ROOT / "webapp" / "agents").exists():
                 print(f"  Consola de agentes .. http://localhost:{web_port}/agentes/")
-                print(f"  API de agentes ...... http://localhost:{web_port}/api/docs")
+                print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
         print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook")
         print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
         print(f"  Acciones ............ http://localhost:{actions_port}/webhook")

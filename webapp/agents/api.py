@@ -9,7 +9,7 @@ Endpoints are plain ``def`` functions: FastAPI runs them in its thread pool (blo
 from __future__ import annotations
 
 import hmac
-from typing import List, Optional  # noqa: UP035 - FastAPI 0.99 query parameters
+from typing import Optional  # pydantic 1.8 (FastAPI 0.99) does not understand `X | None`
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -38,7 +38,7 @@ def services(request: Request) -> AgentServices:
 
 
 def current_agent(
-    request: Request, credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)  # noqa: UP007
+    request: Request, credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)  # noqa: UP045
 ) -> Principal:
     token = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
     return services(request).accounts.principal_for_token(token)
@@ -61,7 +61,7 @@ def login(body: s.LoginIn, request: Request) -> s.SessionOut:
 @router.delete("/sesion", status_code=204, response_class=Response, summary="Cerrar sesión")
 def logout(
     request: Request,
-    credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer),  # noqa: UP007
+    credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer),  # noqa: UP045
     agent: Principal = Depends(current_agent),
 ) -> Response:
     services(request).accounts.logout(credentials.credentials)
@@ -73,7 +73,7 @@ def me(agent: Principal = Depends(current_agent)) -> s.AgentOut:
     return s.AgentOut.of_principal(agent)
 
 
-@router.get("/areas", response_model=List[s.AreaOut], summary="Áreas del MEN (para filtros y transferencias)")
+@router.get("/areas", response_model=list[s.AreaOut], summary="Áreas del MEN (para filtros y transferencias)")
 def areas(request: Request, agent: Principal = Depends(current_agent)) -> list[s.AreaOut]:
     catalog = services(request).desk.areas
     return [s.AreaOut(codigo=a.code, nombre=a.name, propia=agent.can_see_area(a.code)) for a in catalog.areas]
@@ -84,11 +84,11 @@ def areas(request: Request, agent: Principal = Depends(current_agent)) -> list[s
             responses={403: ERRORS[403]})
 def queue(
     request: Request,
-    area: List[str] = Query([], description="códigos de área"),  # noqa: B006
-    estado: List[str] = Query([], description="estados; por defecto los abiertos"),  # noqa: B006
-    prioridad: List[str] = Query([], description="alta | media | baja"),  # noqa: B006
-    edad_min_horas: Optional[float] = Query(None, ge=0, description="creados hace al menos N horas"),  # noqa: UP007
-    edad_max_horas: Optional[float] = Query(None, ge=0, description="creados hace como mucho N horas"),  # noqa: UP007
+    area: list[str] = Query([], description="códigos de área"),  # noqa: B006
+    estado: list[str] = Query([], description="estados; por defecto los abiertos"),  # noqa: B006
+    prioridad: list[str] = Query([], description="alta | media | baja"),  # noqa: B006
+    edad_min_horas: Optional[float] = Query(None, ge=0, description="creados hace al menos N horas"),  # noqa: UP045
+    edad_max_horas: Optional[float] = Query(None, ge=0, description="creados hace como mucho N horas"),  # noqa: UP045
     vencidos: bool = Query(False, description="solo casos abiertos con el plazo vencido"),
     asignacion: str = Query("todos", description="todos | mios | sin_asignar"),
     limite: int = Query(50, ge=1, le=200),
@@ -168,9 +168,9 @@ def reopen(codigo: str, body: s.ReasonIn, request: Request, tasks: BackgroundTas
 
 
 # ----------------------------------------------------------------------------- team and accounts
-@router.get("/equipo", response_model=List[s.TeamMemberOut], summary="Agentes a quienes reasignar (coordinador)",
+@router.get("/equipo", response_model=list[s.TeamMemberOut], summary="Agentes a quienes reasignar (coordinador)",
             responses={403: ERRORS[403]})
-def team(request: Request, area: Optional[str] = None,  # noqa: UP007
+def team(request: Request, area: Optional[str] = None,  # noqa: UP045
          agent: Principal = Depends(current_agent)) -> list[s.TeamMemberOut]:
     require_role(agent, Role.COORDINADOR)
     members = [
@@ -180,7 +180,7 @@ def team(request: Request, area: Optional[str] = None,  # noqa: UP007
     return [s.TeamMemberOut(id=a.id, nombre=a.name, rol=a.role, areas=list(a.areas)) for a in members]
 
 
-@router.get("/cuentas", response_model=List[s.AgentOut], summary="Cuentas de agentes (admin)",
+@router.get("/cuentas", response_model=list[s.AgentOut], summary="Cuentas de agentes (admin)",
             responses={403: ERRORS[403]})
 def list_accounts(request: Request, agent: Principal = Depends(current_agent)) -> list[s.AgentOut]:
     require_role(agent, Role.ADMIN)
@@ -220,7 +220,7 @@ def metrics(request: Request, agent: Principal = Depends(current_agent)) -> s.Me
 @router.get("/metricas/prometheus", response_class=PlainTextResponse, summary="Métricas (texto de Prometheus)",
             responses={200: {"content": {"text/plain": {}}}})
 def metrics_prometheus(
-    request: Request, credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)  # noqa: UP007
+    request: Request, credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)  # noqa: UP045
 ) -> PlainTextResponse:
     """Acepta el token de un agente o ``METRICS_TOKEN`` (para el servidor Prometheus)."""
     svc = services(request)

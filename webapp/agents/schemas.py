@@ -2,7 +2,7 @@
 
 pydantic 1.8 does not understand ``X | None`` annotations: ``Optional`` is used on purpose here.
 """
-# ruff: noqa: UP007
+# ruff: noqa: UP007, UP045
 
 from __future__ import annotations
 

@@ -1,0 +1,503 @@
+"""The agents' desk: the queue of tickets and every operation on a ticket.
+
+Each operation runs in one transaction: permission checks, the change of the ticket, its event
+(actor ``agente``, the agent's id, the time) and, when the requester must hear about it, a row of
+the delivery outbox. Results are plain dataclasses; the web API turns them into JSON.
+
+Claiming is atomic: one conditional ``UPDATE tickets SET assigned_agent_id = :me ... WHERE
+assigned_agent_id IS NULL AND status = 'nuevo'`` — when several agents claim at the same moment the
+database lets exactly one UPDATE change the row (rowcount 1); the others get :class:`Conflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.agents import outbox
+from bot.agents.models import Agent, AgentArea, TicketOutbox, TicketRating
+from bot.agents.permissions import (
+    Conflict,
+    Invalid,
+    NotFound,
+    Principal,
+    Role,
+    require_holder,
+    require_role,
+    require_ticket_worker,
+    require_visible,
+)
+from bot.db import session_scope
+from bot.tickets import repository as tickets_repo
+from bot.tickets.areas import AreaCatalog, load_areas
+from bot.tickets.codes import parse_code
+from bot.tickets.models import MAX_DESCRIPTION_CHARS, PRIORITIES, Ticket, TicketEvent, utcnow
+from bot.tickets.repository import EventKind, TicketPurged
+from bot.tickets.validation import clean_text
+from bot.tickets.workflow import OPEN_STATUSES, TicketStatus, reopen_target
+
+MAX_REASON_CHARS = 1000
+MAX_PAGE = 200
+WORKING_STATUSES = (TicketStatus.ASIGNADO, TicketStatus.EN_CURSO, TicketStatus.ESPERANDO_RESPUESTA)
+OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
+ALL_STATUS_VALUES = tuple(s.value for s in TicketStatus)
+
+
+class AgentEventKind:
+    """Event kinds added by the agents' desk (the tickets feature defines the others)."""
+
+    ASIGNACION = "asignacion"
+    REASIGNACION = "reasignacion"
+    TRANSFERENCIA = "transferencia"
+    CALIFICACION = "calificacion"
+    AVISO_ENTREGADO = outbox.AVISO_ENTREGADO
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    areas: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # empty: the open statuses
+    priorities: tuple[str, ...] = ()
+    min_age_hours: float | None = None
+    max_age_hours: float | None = None
+    overdue_only: bool = False
+    assignment: str = "todos"  # todos | mios | sin_asignar
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    code: str
+    status: str
+    area_code: str
+    area_name: str
+    priority: str
+    created_at: datetime
+    due_at: datetime
+    overdue: bool
+    age_hours: float
+    needs_triage: bool
+    etc_name: str | None
+    summary: str
+    assigned_agent: AgentRef | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    total: int
+    items: list[QueueItem]
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: str
+    actor_type: str
+    actor_name: str | None
+    from_status: str | None
+    to_status: str | None
+    body: str | None
+    data: dict | None
+    visible_to_requester: bool
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    item: QueueItem
+    requester_name: str | None
+    requester_cargo: str | None
+    requester_email: str | None
+    requester_phone: str | None
+    etc_code: str | None
+    channel: str | None
+    description: str | None
+    transcript: list[dict]
+    events: list[EventView]
+    rating: int | None
+    pending_notices: int
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    ticket: TicketDetail | None  # None after a transfer out of the agent's areas
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def clean_message(text: str | None, *, limit: int = MAX_DESCRIPTION_CHARS, reason: str = "texto") -> str:
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise Invalid(f"{reason}_vacio")
+    if len(cleaned) > limit:
+        raise Invalid(f"{reason}_largo", max=limit)
+    return cleaned
+
+
+def normalise_code(code: str) -> str | None:
+    parsed = parse_code(code)
+    return str(parsed) if parsed is not None and parsed.complete else None
+
+
+class AgentDesk:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        areas: AreaCatalog | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database_url = database_url
+        self._areas = areas
+        self.clock = clock
+
+    @property
+    def areas(self) -> AreaCatalog:
+        if self._areas is None:
+            self._areas = load_areas()
+        return self._areas
+
+    # ------------------------------------------------------------------ queue
+    def queue(self, principal: Principal, filters: QueueFilters) -> QueuePage:
+        require_ticket_worker(principal)
+        now = self.clock()
+        conditions = self._filter_conditions(principal, filters, now)
+        overdue = and_(Ticket.status.in_(OPEN_VALUES), Ticket.due_at < now)
+        order = (
+            case((overdue, 0), else_=1),
+            case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES)),
+            Ticket.due_at,
+            Ticket.id,
+        )
+        limit = max(1, min(filters.limit, MAX_PAGE))
+        with session_scope(self.database_url) as session:
+            total = session.execute(select(func.count(Ticket.id)).where(*conditions)).scalar_one()
+            tickets = session.execute(
+                select(Ticket).where(*conditions).order_by(*order).limit(limit).offset(max(filters.offset, 0))
+            ).scalars().all()
+            names = self._agent_names(session, {t.assigned_agent_id for t in tickets})
+            return QueuePage(total=total, items=[self._item(t, names, now) for t in tickets])
+
+    def _filter_conditions(self, principal: Principal, f: QueueFilters, now: datetime) -> list:
+        scope = principal.area_scope()
+        conditions: list = []
+        if scope is not None:
+            conditions.append(Ticket.area_code.in_(sorted(scope)))
+        if f.areas:
+            conditions.append(Ticket.area_code.in_(f.areas))
+        statuses = f.statuses or OPEN_VALUES
+        bad = [s for s in statuses if s not in ALL_STATUS_VALUES]
+        if bad:
+            raise Invalid("estado_invalido", estados=bad)
+        conditions.append(Ticket.status.in_(statuses))
+        if f.priorities:
+            if any(p not in PRIORITIES for p in f.priorities):
+                raise Invalid("prioridad_invalida")
+            conditions.append(Ticket.priority.in_(f.priorities))
+        if f.min_age_hours is not None:
+            conditions.append(Ticket.created_at <= now - timedelta(hours=f.min_age_hours))
+        if f.max_age_hours is not None:
+            conditions.append(Ticket.created_at >= now - timedelta(hours=f.max_age_hours))
+        if f.overdue_only:
+            conditions += [Ticket.status.in_(OPEN_VALUES), Ticket.due_at < now]
+        if f.assignment == "mios":
+            conditions.append(Ticket.assigned_agent_id == principal.id)
+        elif f.assignment == "sin_asignar":
+            conditions.append(Ticket.assigned_agent_id.is_(None))
+        elif f.assignment != "todos":
+            raise Invalid("asignacion_invalida")
+        return conditions
+
+    # ------------------------------------------------------------------ one ticket
+    def ticket(self, principal: Principal, code: str) -> TicketDetail:
+        require_ticket_worker(principal)
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code, lock=False)
+            return self._detail(session, principal, ticket)
+
+    def _load(self, session: Session, principal: Principal, code: str, *, lock: bool = True) -> Ticket:
+        """The ticket if ``principal`` may see it, else :class:`NotFound` (same answer as no ticket)."""
+        normalised = normalise_code(code)
+        if normalised is None:
+            raise NotFound()
+        stmt = select(Ticket).where(Ticket.code == normalised)
+        if lock:
+            stmt = stmt.with_for_update()
+        ticket = session.execute(stmt).scalar_one_or_none()
+        require_visible(principal, ticket.area_code if ticket is not None else None)
+        return ticket
+
+    # ------------------------------------------------------------------ operations
+    def claim(self, principal: Principal, code: str) -> OperationResult:
+        require_ticket_worker(principal)
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code, lock=False)
+            conditions = [
+                Ticket.id == ticket.id,
+                Ticket.assigned_agent_id.is_(None),
+                Ticket.status == TicketStatus.NUEVO.value,
+                Ticket.personal_data_removed_at.is_(None),
+            ]
+            scope = principal.area_scope()
+            if scope is not None:
+                conditions.append(Ticket.area_code.in_(sorted(scope)))
+            won = session.execute(
+                update(Ticket)
+                .where(*conditions)
+                .values(assigned_agent_id=principal.id, status=TicketStatus.ASIGNADO.value, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if won != 1:
+                raise Conflict("ya_asignado")
+            session.refresh(ticket)
+            tickets_repo.add_event(
+                session=session, ticket=ticket, kind=AgentEventKind.ASIGNACION, actor_type="agente",
+                actor_id=str(principal.id), from_status=TicketStatus.NUEVO.value,
+                to_status=TicketStatus.ASIGNADO.value, data={"agente": principal.id}, at=now,
+            )
+            return OperationResult(self._detail(session, principal, ticket))
+
+    def reply(self, principal: Principal, code: str, text: str) -> OperationResult:
+        return self._message(principal, code, text, kind=EventKind.RESPUESTA_AGENTE, notice="respuesta",
+                             target=TicketStatus.EN_CURSO)
+
+    def ask_information(self, principal: Principal, code: str, text: str) -> OperationResult:
+        return self._message(principal, code, text, kind=EventKind.SOLICITUD_INFORMACION,
+                             notice="solicitud_informacion", target=TicketStatus.ESPERANDO_RESPUESTA)
+
+    def _message(
+        self, principal: Principal, code: str, text: str, *, kind: str, notice: str, target: TicketStatus
+    ) -> OperationResult:
+        require_ticket_worker(principal)
+        body = clean_message(text)
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code)
+            require_holder(principal, ticket.assigned_agent_id)
+            self._require_status(ticket, WORKING_STATUSES)
+            event = self._visible_message(session, principal, ticket, kind=kind, body=body, now=now)
+            if ticket.status != target.value:
+                self._change_status(session, principal, ticket, target, now=now)
+            row = outbox.enqueue(session=session, ticket=ticket, kind=notice, body=body, event_id=event.id, now=now)
+            return OperationResult(self._detail(session, principal, ticket), [row.id] if row else [])
+
+    def transfer(self, principal: Principal, code: str, area_code: str, reason: str) -> OperationResult:
+        require_ticket_worker(principal)
+        motive = clean_message(reason, limit=MAX_REASON_CHARS, reason="motivo")
+        target = self.areas.get((area_code or "").strip())
+        if target is None:
+            raise Invalid("area_desconocida")
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code)
+            if ticket.assigned_agent_id is not None:
+                require_holder(principal, ticket.assigned_agent_id)
+            self._require_status(ticket, tuple(OPEN_STATUSES))
+            if target.code == ticket.area_code:
+                raise Invalid("misma_area")
+            previous = ticket.area_code
+            if ticket.status != TicketStatus.NUEVO.value:
+                self._change_status(session, principal, ticket, TicketStatus.NUEVO, now=now, note=motive)
+            ticket.area_code = target.code
+            ticket.assigned_agent_id = None
+            ticket.needs_triage = False
+            ticket.updated_at = now
+            tickets_repo.add_event(
+                session=session, ticket=ticket, kind=AgentEventKind.TRANSFERENCIA, actor_type="agente",
+                actor_id=str(principal.id), body=motive, data={"de": previous, "a": target.code}, at=now,
+            )
+            detail = self._detail(session, principal, ticket) if principal.can_see_area(target.code) else None
+            return OperationResult(detail)  # None: the ticket left the agent's areas
+
+    def reassign(self, principal: Principal, code: str, agent_id: int, reason: str | None = None) -> OperationResult:
+        require_role(principal, Role.COORDINADOR)
+        motive = clean_message(reason, limit=MAX_REASON_CHARS, reason="motivo") if reason else None
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code)
+            self._require_status(ticket, tuple(OPEN_STATUSES))
+            agent = session.get(Agent, agent_id)
+            if agent is None or not agent.active or not self._agent_works_area(session, agent, ticket.area_code):
+                raise Invalid("agente_no_valido")
+            previous = ticket.assigned_agent_id
+            if previous == agent.id:
+                raise Invalid("mismo_agente")
+            if ticket.status == TicketStatus.NUEVO.value:
+                self._change_status(session, principal, ticket, TicketStatus.ASIGNADO, now=now)
+            ticket.assigned_agent_id = agent.id
+            ticket.updated_at = now
+            tickets_repo.add_event(
+                session=session, ticket=ticket, kind=AgentEventKind.REASIGNACION, actor_type="agente",
+                actor_id=str(principal.id), body=motive, data={"de": previous, "a": agent.id}, at=now,
+            )
+            return OperationResult(self._detail(session, principal, ticket))
+
+    def resolve(self, principal: Principal, code: str, text: str | None = None) -> OperationResult:
+        require_ticket_worker(principal)
+        body = clean_message(text) if text and text.strip() else None
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code)
+            require_holder(principal, ticket.assigned_agent_id)
+            self._require_status(ticket, WORKING_STATUSES)
+            event_id = None
+            if body:
+                event_id = self._visible_message(
+                    session, principal, ticket, kind=EventKind.RESPUESTA_AGENTE, body=body, now=now,
+                    data={"resolucion": True},
+                ).id
+            status_event = self._change_status(session, principal, ticket, TicketStatus.RESUELTO, now=now)
+            row = outbox.enqueue(session=session, ticket=ticket, kind="resuelto", body=body,
+                                 event_id=event_id or status_event.id, now=now)
+            return OperationResult(self._detail(session, principal, ticket), [row.id] if row else [])
+
+    def reopen(self, principal: Principal, code: str, reason: str) -> OperationResult:
+        require_ticket_worker(principal)
+        motive = clean_message(reason, limit=MAX_REASON_CHARS, reason="motivo")
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            ticket = self._load(session, principal, code)
+            self._require_status(ticket, (TicketStatus.RESUELTO, TicketStatus.CERRADO))
+            target = reopen_target(has_agent=ticket.assigned_agent_id is not None)
+            try:
+                self._change_status(session, principal, ticket, target, now=now, note=motive)
+            except TicketPurged:
+                raise Conflict("datos_depurados") from None
+            return OperationResult(self._detail(session, principal, ticket))
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _require_status(ticket: Ticket, allowed) -> None:
+        if TicketStatus(ticket.status) not in set(allowed):
+            raise Conflict("estado_no_permite", estado=ticket.status)
+
+    @staticmethod
+    def _change_status(session, principal: Principal, ticket: Ticket, target: TicketStatus, *, now: datetime,
+                       note: str | None = None) -> TicketEvent:
+        return tickets_repo.change_status(
+            session=session, ticket=ticket, to=target, actor_type="agente", actor_id=str(principal.id),
+            note=note, now=now,
+        )
+
+    @staticmethod
+    def _visible_message(session, principal: Principal, ticket: Ticket, *, kind: str, body: str, now: datetime,
+                         data: dict | None = None) -> TicketEvent:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        ticket.updated_at = now
+        return tickets_repo.add_event(
+            session=session, ticket=ticket, kind=kind, actor_type="agente", actor_id=str(principal.id),
+            body=body, data=data, visible_to_requester=True, at=now,
+        )
+
+    @staticmethod
+    def _agent_works_area(session: Session, agent: Agent, area_code: str) -> bool:
+        if agent.role == Role.COORDINADOR.value:
+            return True
+        if agent.role != Role.AGENTE.value:
+            return False
+        stmt = select(AgentArea).where(AgentArea.agent_id == agent.id, AgentArea.area_code == area_code)
+        return session.execute(stmt).first() is not None
+
+    @staticmethod
+    def _agent_names(session: Session, ids) -> dict[int, str]:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        return dict(session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(wanted))).all())
+
+    def _item(self, ticket: Ticket, names: dict[int, str], now: datetime) -> QueueItem:
+        area = self.areas.get(ticket.area_code)
+        agent_id = ticket.assigned_agent_id
+        description = " ".join((ticket.description or "").split())
+        return QueueItem(
+            code=ticket.code,
+            status=ticket.status,
+            area_code=ticket.area_code,
+            area_name=area.name if area else ticket.area_code,
+            priority=ticket.priority,
+            created_at=ticket.created_at,
+            due_at=ticket.due_at,
+            overdue=TicketStatus(ticket.status) in OPEN_STATUSES and ticket.due_at < now,
+            age_hours=round((now - ticket.created_at).total_seconds() / 3600, 1),
+            needs_triage=ticket.needs_triage,
+            etc_name=ticket.etc_name,
+            summary=description[:160],
+            assigned_agent=AgentRef(agent_id, names.get(agent_id, f"#{agent_id}")) if agent_id else None,
+        )
+
+    def _detail(self, session: Session, principal: Principal, ticket: Ticket) -> TicketDetail:
+        session.flush()
+        events = session.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.created_at, TicketEvent.id)
+        ).scalars().all()
+        agent_ids = {int(e.actor_id) for e in events if e.actor_type == "agente" and (e.actor_id or "").isdigit()}
+        names = self._agent_names(session, agent_ids | {ticket.assigned_agent_id})
+        rating = session.get(TicketRating, ticket.id)
+        pending = session.execute(
+            select(func.count(TicketOutbox.id)).where(
+                TicketOutbox.ticket_id == ticket.id, TicketOutbox.status.in_(("pendiente", "enviando"))
+            )
+        ).scalar_one()
+        return TicketDetail(
+            item=self._item(ticket, names, self.clock()),
+            requester_name=ticket.requester_name,
+            requester_cargo=ticket.requester_cargo,
+            requester_email=ticket.requester_email,
+            requester_phone=ticket.requester_phone,
+            etc_code=ticket.etc_code,
+            channel=ticket.channel,
+            description=ticket.description,
+            transcript=list(ticket.transcript or []),
+            events=[self._event_view(e, names) for e in events],
+            rating=rating.score if rating else None,
+            pending_notices=pending,
+            first_response_at=ticket.first_response_at,
+            resolved_at=ticket.resolved_at,
+            actions=allowed_actions(principal, ticket),
+        )
+
+    @staticmethod
+    def _event_view(event: TicketEvent, names: dict[int, str]) -> EventView:
+        actor_name = None
+        if event.actor_type == "agente" and (event.actor_id or "").isdigit():
+            actor_name = names.get(int(event.actor_id), f"#{event.actor_id}")
+        return EventView(
+            at=event.created_at, kind=event.kind, actor_type=event.actor_type, actor_name=actor_name,
+            from_status=event.from_status, to_status=event.to_status, body=event.body, data=event.data,
+            visible_to_requester=bool(event.visible_to_requester),
+        )
+
+
+def allowed_actions(principal: Principal, ticket: Ticket) -> list[str]:
+    """What the console offers for this ticket (the operations check again on their own)."""
+    if not principal.works_tickets or not principal.can_see_area(ticket.area_code):
+        return []
+    status = TicketStatus(ticket.status)
+    holder = ticket.assigned_agent_id
+    acts = principal.role is Role.COORDINADOR or holder == principal.id
+    actions: list[str] = []
+    if status is TicketStatus.NUEVO and holder is None and ticket.personal_data_removed_at is None:
+        actions.append("tomar")
+    if status in WORKING_STATUSES and holder is not None and acts:
+        actions += ["responder", "solicitar_informacion", "resolver"]
+    if status in OPEN_STATUSES and (holder is None or acts):
+        actions.append("transferir")
+    if status in OPEN_STATUSES and principal.role is Role.COORDINADOR:
+        actions.append("reasignar")
+    if status in (TicketStatus.RESUELTO, TicketStatus.CERRADO) and ticket.personal_data_removed_at is None:
+        actions.append("reabrir")
+    return actions
