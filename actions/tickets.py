@@ -400,15 +400,25 @@ class ActionCorregirDatoCaso(Action):
 
 
 class ActionConsultarCaso(Action):
-    """Status of a case: directly for the conversation that opened it, else after the e-mail."""
+    """Status of a case: directly for the conversation that opened it, else after the e-mail.
 
-    def __init__(self, service: TicketService | None = None) -> None:
+    Agent replies still waiting for delivery to this conversation are said first.
+    """
+
+    def __init__(self, service: TicketService | None = None, inbox=None) -> None:
         self._service = service
+        self._inbox = inbox
 
     def name(self) -> str:
         return "action_consultar_caso"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        from actions.agents import deliver_pending
+
+        delivered = deliver_pending(dispatcher, tracker.sender_id, self._inbox)
+        return [*delivered, *self._status(dispatcher, tracker)]
+
+    def _status(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         service = self._service or default_service()
         entity = next(tracker.get_latest_entity_values("codigo_caso"), None)
         text = tracker.latest_message.get("text") or ""

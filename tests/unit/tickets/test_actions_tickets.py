@@ -520,3 +520,32 @@ def test_second_submit_after_creation_repeats_the_code_without_a_new_ticket(serv
 async def test_slots_emptied_by_a_correction_are_not_reported_as_invalid(slot):
     slots, dispatcher = await _validate(slot, None)
     assert slots[slot] is None and dispatcher.messages == []
+
+
+class _Inbox:
+    """Pending agent notices of one conversation, taken once (as NoticeInbox does)."""
+
+    def __init__(self, notices):
+        self.notices = notices
+        self.asked: list[str] = []
+
+    def take_for_conversation(self, *, conversation_id):
+        self.asked.append(conversation_id)
+        notices, self.notices = self.notices, []
+        return notices
+
+
+def test_status_request_first_delivers_pending_agent_replies(service, created_code):
+    from bot.agents.outbox import Notice
+
+    inbox = _Inbox([Notice(outbox_id=1, ticket_code=created_code, kind="respuesta", body="Ya revisamos su planta.")])
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(events=[user(f"como va mi caso {created_code}", "consultar_caso")])
+    ActionConsultarCaso(service=service, inbox=inbox).run(dispatcher, tracker, {})
+    assert responses(dispatcher)[0] == "utter_respuesta_caso"
+    assert dispatcher.messages[0]["respuesta"] == "Ya revisamos su planta."
+    assert responses(dispatcher)[1] == "utter_caso_estado_nuevo"
+    assert inbox.asked == [tracker.sender_id]
+    dispatcher = CollectingDispatcher()
+    ActionConsultarCaso(service=service, inbox=inbox).run(dispatcher, tracker, {})
+    assert "utter_respuesta_caso" not in responses(dispatcher)  # said once
