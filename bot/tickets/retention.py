@@ -33,6 +33,9 @@ def purge_closed_tickets(
         tickets = repo.closed_tickets_to_purge(session=session, closed_before=cutoff)
         codes = tuple(t.code for t in tickets)
         if not dry_run:
+            from bot.agents.outbox import purge_ticket_notices  # agent replies waiting for the chat
+
             for ticket in tickets:
+                purge_ticket_notices(session=session, ticket_id=ticket.id)
                 repo.purge_personal_data(session=session, ticket=ticket, now=now)
     return PurgeReport(cutoff=cutoff, codes=codes, dry_run=dry_run)

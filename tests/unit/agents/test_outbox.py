@@ -143,3 +143,18 @@ def test_purge_drops_pending_text_and_conversation(db_url, clock, replied):
     row = _rows(db_url)[0]
     assert (row.status, row.body, row.conversation_id) == ("cancelado", None, "")
     assert NoticeInbox(database_url=db_url, clock=clock).take_for_conversation(conversation_id="conv/1 ñ") == []
+
+
+def test_retention_of_a_closed_ticket_also_purges_its_undelivered_replies(db_url, replied):
+    from bot.tickets import repository as repo
+    from bot.tickets.retention import purge_closed_tickets
+
+    code, _ = replied
+    with session_scope(db_url) as session:
+        ticket = repo.get_ticket_by_code(session=session, code=code)
+        ticket.status = "cerrado"  # closed long ago, reply never delivered
+        ticket.closed_at = ticket.created_at - timedelta(days=400)
+    report = purge_closed_tickets(database_url=db_url, retention_days=365, now=ticket.created_at)
+    assert report.codes == (code,)
+    row = _rows(db_url)[0]
+    assert (row.status, row.body, row.conversation_id) == ("cancelado", None, "")
