@@ -107,7 +107,7 @@ def main() -> int:
         if web:
             print(f"  Chat web ............ http://localhost:{web_port}/")
             if (ROOT / "webapp" / "agents").exists():
-                print(f"  Consola de agentes .. http://localhost:{web_port}/agentes/")
+                print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
                 print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
         print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook")
         print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
