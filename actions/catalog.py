@@ -47,7 +47,7 @@ CASE_SLOTS = (
     "caso_consentimiento",
     "caso_solicitud_id",
 )
-CASE_REASON = "requiere_gestion"
+CASE_REASON = "conexion_pares"  # the tickets service sends it to VPBM-ESC without routing
 CASE_CONSENT_ACTION = "action_pedir_consentimiento"
 SAMPLE_METADATA = {"catalogo": {"muestra": True, "nota": "datos de muestra, a reemplazar por la exportación del MEN"}}
 

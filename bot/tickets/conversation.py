@@ -21,10 +21,18 @@ SMALL_TALK = frozenset(
 META_INTENTS = frozenset({"contactar_humano", "no_me_sirvio", "consultar_caso", "corregir_dato"})
 META_MIN_WORDS = 8
 REASONS = frozenset(
-    {"contactar_humano", "no_me_sirvio", "fallback", "dato_no_disponible", "requiere_gestion", "consulta_no_resuelta"}
+    {
+        "contactar_humano",
+        "no_me_sirvio",
+        "fallback",
+        "dato_no_disponible",
+        "requiere_gestion",
+        "consulta_no_resuelta",
+        "conexion_pares",
+    }
 )
 # Reasons another feature may set in the slot ``caso_motivo`` before FollowupAction("action_ofrecer_caso").
-EXTERNAL_REASONS = frozenset({"dato_no_disponible", "consulta_no_resuelta"})
+EXTERNAL_REASONS = frozenset({"dato_no_disponible", "consulta_no_resuelta", "conexion_pares"})
 # Field of the form -> words people use for it (folded, no accents).
 FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "email": ("correo", "email", "e mail", "mail", "gmail", "arroba"),

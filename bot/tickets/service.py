@@ -22,6 +22,7 @@ from bot.tickets.calendar import due_at, format_date_es, format_datetime_es
 from bot.tickets.codes import parse_code
 from bot.tickets.models import Ticket, utcnow
 from bot.tickets.priority import PriorityPolicy, load_policy
+from bot.tickets.routing.router import RoutingDecision
 from bot.tickets.validation import (
     check_cargo,
     check_description,
@@ -189,7 +190,8 @@ class TicketService:
         """Validate, route, prioritise and store; the same idempotency key always gives one ticket."""
         clean = validate_request(request)
         description = clean["descripcion"] or ""
-        decision = self.router.route(description)
+        fixed_area = REASON_AREAS.get(request.escalation_reason or "")
+        decision = fixed_decision(fixed_area) if fixed_area else self.router.route(description)
         priority = self.policy.classify(description)
         sla_days = self.policy.sla_days(priority)
         now = self._clock()
@@ -297,3 +299,20 @@ class TicketService:
             last_reply=reply.body if reply else None,
             last_reply_text_date=format_datetime_es(reply.created_at) if reply else None,
         )
+
+
+# Reasons whose case goes to a known area without routing: putting secretarías in touch is the
+# Escuela's job (VPBM-ESC, "cooperación entre pares" in data/spec/men-areas.yml).
+REASON_AREAS: dict[str, str] = {"conexion_pares": "VPBM-ESC"}
+
+
+def fixed_decision(area_code: str) -> RoutingDecision:
+    """A routing decision for a case whose area is known from why it was opened (no classifier)."""
+    return RoutingDecision(
+        area_code=area_code,
+        confidence=1.0,
+        needs_triage=False,
+        method="motivo",
+        predicted_area=area_code,
+        candidates=((area_code, 1.0),),
+    )

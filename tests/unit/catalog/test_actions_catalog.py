@@ -305,7 +305,7 @@ def test_connect_hands_over_to_the_case_flow(finder):
     events = ActionConectarPares().run(d, tracker("si", slots={"pares_solicitud": request}), CASE_DOMAIN)
     assert responses(d) == ["utter_pares_conexion_intro"] and d.messages[0]["pares"] == "Facatativá, Piedecuesta"
     assert SlotSet("caso_descripcion_sugerida", request["descripcion"]) in events
-    assert SlotSet("caso_motivo", "requiere_gestion") in events
+    assert SlotSet("caso_motivo", "conexion_pares") in events
     assert SlotSet("caso_nombre", None) in events and SlotSet("caso_confirmado", None) in events
     assert events[-1] == FollowupAction("action_pedir_consentimiento")
 

@@ -237,3 +237,16 @@ def test_unassigning_clears_the_agent(service, db_url, request_factory):
         repo.change_status(session=s, ticket=t, to="asignado", actor_type="agente", actor_id="3")
         repo.change_status(session=s, ticket=t, to="nuevo", actor_type="agente", actor_id="3", note="transferido")
         assert t.assigned_agent_id is None
+
+
+def test_a_request_to_connect_with_peer_secretarias_goes_to_the_escuela_without_routing(
+    service, db_url, request_factory, router
+):
+    description = "Queremos conocer a Facatativá y Piedecuesta, que bajaron la deserción; ¿nos ponen en contacto?"
+    receipt = service.open_ticket(
+        request_factory(escalation_reason="conexion_pares", description=description, idempotency_key="conv-1:pares")
+    )
+    assert receipt.area_code == "VPBM-ESC"
+    assert router.calls == []  # the reason decides the area
+    t = _ticket(db_url, receipt.code)
+    assert (t.routing_method, t.needs_triage, t.escalation_reason) == ("motivo", False, "conexion_pares")
