@@ -117,6 +117,12 @@ def _tracker(rasa_url: str, conversation_id: str) -> dict:
     return response.json()
 
 
+def _offered(chat: WebChat, payload: str) -> bool:
+    """Whether the last bot message offers a button with ``payload``."""
+    last = chat.messages[-1] if chat.messages else {}
+    return any(b.get("payload") == payload for b in (last.get("quick_replies") or last.get("buttons") or []))
+
+
 def _open_case(chat: WebChat, rasa_url: str) -> str:
     chat.say("necesito hablar con alguien del ministerio sobre la planta docente")
     for _ in range(25):
@@ -127,6 +133,8 @@ def _open_case(chat: WebChat, rasa_url: str) -> str:
         requested = tracker.get("slots", {}).get("requested_slot")
         if (tracker.get("active_loop") or {}).get("name") == "caso_form" and requested in FORM_ANSWERS:
             chat.say(FORM_ANSWERS[requested])
+        elif _offered(chat, "/contactar_humano"):  # "¿Quiso decir…?": the person picks "Contactar al MEN"
+            chat.say("/contactar_humano")
         else:  # the offer and the habeas data question
             chat.say("/afirmar")
     raise AssertionError(f"no case code in the web chat: {chat.texts()[-6:]}")
