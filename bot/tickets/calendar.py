@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
+from bot.dates_es import MONTHS as _MONTHS
+from bot.dates_es import WEEKDAYS as _WEEKDAYS
+
 BOGOTA = timezone(timedelta(hours=-5), "America/Bogota")
 
 _FIXED = ((1, 1), (5, 1), (7, 20), (8, 7), (12, 8), (12, 25))
@@ -18,21 +21,6 @@ _MOVED_TO_MONDAY = ((1, 6), (3, 19), (6, 29), (8, 15), (10, 12), (11, 1), (11, 1
 # Sagrado Corazón already land on a Monday with these offsets.
 _EASTER_OFFSETS = (-3, -2, 43, 64, 71)
 
-_MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
-_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
 def easter_sunday(year: int) -> date:
