@@ -53,7 +53,7 @@ unit: install
 	"$(BIN)/pytest" tests/unit
 
 validate: install
-	"$(BIN)/rasa" data validate --config config.yml --domain domain --data data/nlu data/rules data/stories --fail-on-warnings
+	"$(BIN)/rasa" data validate --fail-on-warnings
 
 conversations: install
 	@"$(BIN)/python" scripts/conversation_tests.py --model "$$(scripts/ensure_model.sh)"

@@ -33,7 +33,7 @@ from bot.indicators.text import format_number
 logger = logging.getLogger(__name__)
 
 PEERS_FORM = "pares_form"
-# Hand-over to the case flow of domain/tickets.yml: the slots its offer action resets.
+# Hand-over to the case flow of domain.yml (tickets): the slots its offer action resets.
 CASE_SLOTS = (
     "caso_nombre",
     "caso_cargo",
@@ -473,7 +473,7 @@ class ActionBuscarPares(Action):
 
 
 class ActionConectarPares(Action):
-    """Hand over to the case flow (domain/tickets.yml): consent, contact data, then the case.
+    """Hand over to the case flow (domain.yml (tickets)): consent, contact data, then the case.
 
     The description is pre-filled with the peers, figures, criteria and source, which the case
     router sends to VPBM-ESC (Escuela de Secretarías).

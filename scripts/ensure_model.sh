@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:?BIN (the venv bin directory) is required}
 MODEL_CACHE=${MODEL_CACHE:-$HOME/.cache/asistente-escuela/models}
 fingerprint=$(
-  { find config.yml domain data/nlu data/rules data/stories nlu_components bot/text.py requirements.txt \
+  { find config.yml domain.yml data/nlu data/rules data/stories nlu_components bot/text.py requirements.txt \
       -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
       | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16
 )
@@ -19,7 +19,7 @@ if [ ! -f "models/$name.tar.gz" ]; then
     cp "$MODEL_CACHE/$name.tar.gz" "models/$name.tar.gz"
   else
     echo "Entrenando el modelo ($name): los datos, el dominio o la configuración cambiaron..." >&2
-    "$BIN/rasa" train --config config.yml --domain domain --data data/nlu data/rules data/stories \
+    "$BIN/rasa" train --config config.yml --domain domain.yml --data data/nlu data/rules data/stories \
       --out models --fixed-model-name "$name" >&2
     cp "models/$name.tar.gz" "$MODEL_CACHE/$name.tar.gz.tmp" && mv "$MODEL_CACHE/$name.tar.gz.tmp" "$MODEL_CACHE/$name.tar.gz"
   fi

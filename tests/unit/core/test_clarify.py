@@ -54,6 +54,6 @@ def test_project_labels_cover_every_faq_response_of_the_domain():
 
     from bot.settings import PROJECT_ROOT
 
-    domain = yaml.safe_load((PROJECT_ROOT / "domain" / "faq.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     topics = {k.split("/", 1)[1] for k in domain["responses"] if k.startswith("utter_faq/")}
     assert topics == set(load_labels().faq_topics)

@@ -69,7 +69,7 @@ SEED = Path(PROJECT_ROOT.parent / "shared" / "seed" / "escuela-de-secretarias.tx
 @pytest.mark.skipif(not SEED.exists(), reason="shared/seed not beside the checkout")
 def test_every_figure_in_faq_answers_is_in_the_seed():
     seed_numbers = set(re.findall(r"\d[\d.]*", SEED.read_text(encoding="utf-8")))
-    domain = yaml.safe_load((PROJECT_ROOT / "domain" / "faq.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     stated = set()
     for variants in domain["responses"].values():
         for variant in variants:
@@ -80,7 +80,7 @@ def test_every_figure_in_faq_answers_is_in_the_seed():
 
 
 def test_faq_answers_fit_a_whatsapp_message():
-    domain = yaml.safe_load((PROJECT_ROOT / "domain" / "faq.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     for name, variants in domain["responses"].items():
         for variant in variants:
             assert len(variant["text"]) <= 1024, name

@@ -21,7 +21,7 @@ from actions.indicators import (
 from bot.indicators.service import IndicatorService
 from bot.settings import PROJECT_ROOT
 
-DOMAIN_FILE = PROJECT_ROOT / "domain" / "indicators.yml"
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 SLOTS = ("ind_consulta", "ind_indicador", "ind_nivel", "ind_anio", "ind_lugar", "ind_lugares", "ind_lugares_parcial",
          "ind_lugar_texto", "ind_indicador_texto", "ind_ranking", "requested_slot")
 

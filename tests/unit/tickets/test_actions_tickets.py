@@ -28,7 +28,7 @@ from bot.tickets.etc import CsvEtcResolver
 
 from .conftest import NOW
 
-DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain" / "tickets.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 FORM_DOMAIN = {"forms": DOMAIN["forms"], "slots": DOMAIN["slots"]}
 
 FILLED = {
