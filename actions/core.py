@@ -7,7 +7,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.clarify import Labels, clarification_options, faq_topic, load_labels
+from bot.clarify import Labels, clarification_options, faq_topic, is_noise, load_labels
+from bot.repair import other_language
 
 
 class ActionAskAffirmation(Action):
@@ -21,7 +22,15 @@ class ActionAskAffirmation(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         labels = self._labels or load_labels()
-        options = clarification_options(tracker.latest_message or {}, labels)
+        message = tracker.latest_message or {}
+        lang = other_language(message.get("text") or "")
+        if lang:  # another language: a short answer in it, not options unrelated to the message
+            dispatcher.utter_message(response=f"utter_otro_idioma_{lang}")
+            return []
+        if is_noise(message):  # keyboard noise: what the assistant can do and the way to a person
+            dispatcher.utter_message(response="utter_default")
+            return []
+        options = clarification_options(message, labels)
         if not options:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []

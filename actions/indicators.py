@@ -12,30 +12,26 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.indicators.catalog import INDICATORS, TOTAL, indicator_label, parse_indicator, parse_level
-from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
-from bot.indicators.places import DEPARTAMENTO, Place, Resolution
+from actions.repair import S_ASKED, RepairingFormValidation
+from bot.indicators.catalog import INDICATORS, TOTAL, indicator_label, parse_indicator
+from bot.indicators.parsing import RankingRequest
+from bot.indicators.question import QUERY_BY_INTENT, Question, Reading, is_inquiry, ranking_from_slot, read_question
 from bot.indicators.service import ComparisonAnswer, IndicatorService, RankingAnswer, SeriesAnswer, ValueAnswer
+from bot.places import Place, Resolution
 
 logger = logging.getLogger(__name__)
 
 FORM = "indicador_form"
 S_QUERY, S_IND, S_LEVEL, S_YEAR = "ind_consulta", "ind_indicador", "ind_nivel", "ind_anio"
-S_PLACE, S_PLACES, S_PLACE_TEXT, S_IND_TEXT, S_RANKING, S_PARTIAL = (
-    "ind_lugar", "ind_lugares", "ind_lugar_texto", "ind_indicador_texto", "ind_ranking", "ind_lugares_parcial")
-QUERY_BY_INTENT = {
-    "consultar_indicador": "valor",
-    "comparar_indicador": "comparacion",
-    "ranking_indicador": "ranking",
-    "evolucion_indicador": "evolucion",
-}
-FOLLOW_UP_INTENTS = {"ajustar_consulta_indicador", "informar_dato_indicador"}
+S_PLACE, S_PLACES, S_PLACE_TEXT, S_IND_TEXT, S_RANKING, S_PARTIAL, S_YEARS = (
+    "ind_lugar", "ind_lugares", "ind_lugar_texto", "ind_indicador_texto", "ind_ranking", "ind_lugares_parcial",
+    "ind_periodo")
 # inside the form these are left to their own rules (the form does not take them as an answer)
 SMALL_TALK = {"saludar", "despedir", "agradecer", "afirmar", "negar", "capacidades", "es_bot", "reiniciar",
               "out_of_scope", "contactar_humano", "no_me_sirvio", "faq"}
@@ -49,7 +45,6 @@ BUTTON_LABELS = {
     "tasa_matriculacion": "Tasa de matriculación", "poblacion_5_16": "Población 5 a 16 años",
     "tamano_grupo": "Tamaño de grupo", "sedes_conectadas": "Sedes con internet",
 }
-_SPLIT_PLACES = re.compile(r"\s*(?:,|;|\by\b|\be\b|\bvs\.?|\bversus\b|\bcon\b|\bfrente a\b|\bcontra\b)\s*")
 _YEAR_WORDS = re.compile(r"\b(?:en|del|de)?\s*(?:el\s+)?(?:año|ano)?\s*(?:19|20)\d{2}\b", re.IGNORECASE)
 
 _services: dict[str, IndicatorService] = {}
@@ -82,55 +77,6 @@ def _intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 
 
-def _indicator_from(tracker: Tracker, text: str):
-    for value in _entities(tracker, "indicador"):
-        match = parse_indicator(value)
-        if match.key or match.candidates:
-            return match
-    return parse_indicator(text)
-
-
-def _level_from(tracker: Tracker, text: str) -> str | None:
-    for value in _entities(tracker, "nivel"):
-        level = parse_level(value)
-        if level:
-            return level
-    return parse_level(text)
-
-
-def _year_from(tracker: Tracker, text: str, service: IndicatorService) -> int | None:
-    for value in _entities(tracker, "anio"):
-        match = parse_year(value, today=service.today)
-        if match.year:
-            return match.year
-    return parse_year(text, today=service.today).year
-
-
-def _place_texts(tracker: Tracker, text: str, service: IndicatorService, *, many: bool) -> list[str]:
-    """Place mentions: the NLU's ``lugar`` entities, else exact names found in the text."""
-    found = _entities(tracker, "lugar")
-    if found:
-        return found
-    if not text:
-        return []
-    mentions = service.resolver.find_in_text(text)
-    out = []
-    for m in mentions:
-        out.append(m.label if isinstance(m, Place) else m.candidates[0].name)
-    return out if many else out[:1]
-
-
-def _split_places(text: str) -> list[str]:
-    cleaned = _YEAR_WORDS.sub(" ", text or "")
-    return [p.strip() for p in _SPLIT_PLACES.split(cleaned) if p and p.strip()]
-
-
-def _prefer_kind(service: IndicatorService, key: str | None) -> str | None:
-    """After a department, "¿y en Boyacá?" means the department; after a municipality it is asked."""
-    place = service.resolver.get(key) if key else None
-    return DEPARTAMENTO if place and place.kind == DEPARTAMENTO else None
-
-
 def _resolve(service: IndicatorService, text: str, prefer_kind: str | None = None) -> Resolution:
     return service.resolve_place(_YEAR_WORDS.sub(" ", text).strip() or text, prefer_kind=prefer_kind)
 
@@ -143,21 +89,57 @@ def _indicator_buttons(keys) -> list[dict]:
     return [{"title": BUTTON_LABELS[k], "payload": f'/informar_dato_indicador{{"indicador": "{k}"}}'} for k in keys]
 
 
-def _ranking_slot(req: RankingRequest) -> str:
-    return f"{req.order}|{req.n}|{req.scope}|{req.by_quality or ''}"
+def state_of(tracker: Tracker) -> Question:
+    """The indicator question the conversation holds (its ``ind_*`` slots)."""
+    year = tracker.get_slot(S_YEAR)
+    period = tracker.get_slot(S_YEARS) or ""
+    years = tuple(int(y) for y in period.split("-")) if re.fullmatch(r"\d{4}-\d{4}", period) else None
+    return Question(
+        query=tracker.get_slot(S_QUERY), indicator=tracker.get_slot(S_IND), level=tracker.get_slot(S_LEVEL),
+        year=int(year) if year else None, years=years, place=tracker.get_slot(S_PLACE),
+        places=tuple(tracker.get_slot(S_PLACES) or ()), partial_places=tuple(tracker.get_slot(S_PARTIAL) or ()),
+        ranking=tracker.get_slot(S_RANKING), pending_place=tracker.get_slot(S_PLACE_TEXT),
+        pending_indicator=tracker.get_slot(S_IND_TEXT),
+    )
 
 
-def _ranking_from_slot(value: str | None) -> RankingRequest:
-    try:
-        order, n, scope, quality = (value or "").split("|")
-        return RankingRequest(order, int(n), scope, quality or None)
-    except ValueError:
-        return RankingRequest("desc", 5, "departamentos")
+def slots_of_question(q: Question) -> dict[str, Any]:
+    return {
+        S_QUERY: q.query, S_IND: q.indicator, S_LEVEL: q.level, S_YEAR: float(q.year) if q.year else None,
+        S_YEARS: f"{q.years[0]}-{q.years[1]}" if q.years else None, S_PLACE: q.place,
+        S_PLACES: list(q.places) or None, S_PARTIAL: list(q.partial_places) or None, S_RANKING: q.ranking,
+        S_PLACE_TEXT: q.pending_place, S_IND_TEXT: q.pending_indicator,
+    }
+
+
+def read(tracker: Tracker, service: IndicatorService, *, requested: str | None = None) -> Reading:
+    """Read the latest message as an indicator question (the one reader: bot.indicators.question)."""
+    entities = {name: _entities(tracker, name) for name in ("lugar", "indicador", "nivel", "anio")}
+    return read_question(_user_text(tracker), intent=_intent(tracker), state=state_of(tracker),
+                         resolver=service.resolver, entities=entities, requested=requested, today=service.today)
+
+
+def question_slots(tracker: Tracker, service: IndicatorService, *, requested: str | None = None) -> dict[str, Any]:
+    """Only the slots the message changes (a follow-up keeps the rest)."""
+    return changed_slots(tracker, read(tracker, service, requested=requested))
+
+
+def changed_slots(tracker: Tracker, reading: Reading) -> dict[str, Any]:
+    """A new question sets every part; a follow-up, a correction or an answer only what it changes."""
+    after = slots_of_question(reading.question)
+    if reading.kind == "new":
+        return after
+    before = slots_of_question(state_of(tracker))
+    return {k: v for k, v in after.items() if before.get(k) != v}
 
 
 # --------------------------------------------------------------------------- prepare
 class ActionPrepararIndicador(Action):
-    """Read the question into slots: a new question, or a follow-up that changes one part."""
+    """Read the question into slots: a new question, or a follow-up that changes one part.
+
+    A long message that names no indicator and no indicator word ("¿cuánto nos asignaron por SGP…?")
+    is not an indicator question: it goes to the case offer (a MEN area can answer it).
+    """
 
     def __init__(self, service: IndicatorService | None = None) -> None:
         self._service = service
@@ -169,78 +151,19 @@ class ActionPrepararIndicador(Action):
         service = self._service or shared_service()
         try:
             service.refresh_if_reloaded()
-            return [SlotSet(k, v) for k, v in question_slots(tracker, service).items()]
+            reading = read(tracker, service)
+            if reading.kind == "new" and is_inquiry(_user_text(tracker), reading):
+                return [SlotSet(S_QUERY, None), SlotSet("caso_motivo", "requiere_gestion"),
+                        FollowupAction("action_ofrecer_caso")]
+            return [SlotSet(k, v) for k, v in changed_slots(tracker, reading).items()] + [SlotSet(S_ASKED, None)]
         except SQLAlchemyError:
             logger.exception("indicators database not available")
             dispatcher.utter_message(response="utter_ind_error")
             return [SlotSet(S_QUERY, None)]
 
 
-def question_slots(tracker: Tracker, service: IndicatorService) -> dict[str, Any]:
-    """Slots of the latest message read as a question: new, or a follow-up that changes one part."""
-    intent = _intent(tracker)
-    text = _user_text(tracker)
-    follow_up = intent in FOLLOW_UP_INTENTS
-    previous_query = tracker.get_slot(S_QUERY) or "valor"
-    query = QUERY_BY_INTENT.get(intent, previous_query if follow_up else "valor")
-    slots: dict[str, Any] = {S_PLACE_TEXT: None, S_IND_TEXT: None}
-
-    ind = _indicator_from(tracker, text)
-    # "compárelo con Medellín", "quiero ver la evolución": the previous question goes on
-    continues = follow_up or (query != "valor" and not ind.key and bool(tracker.get_slot(S_IND)))
-    if ind.key:
-        slots[S_IND] = ind.key
-    elif not continues or ind.candidates:
-        slots[S_IND] = None
-        slots[S_IND_TEXT] = text if ind.candidates else None  # "cobertura": neta or bruta is asked
-    level = _level_from(tracker, text)
-    if level or not continues:
-        slots[S_LEVEL] = level
-    year = _year_from(tracker, text, service)
-    if year or not continues:
-        slots[S_YEAR] = float(year) if year else None
-    if query == "ranking" and (intent == "ranking_indicador" or not tracker.get_slot(S_RANKING)):
-        slots[S_RANKING] = _ranking_slot(parse_ranking(text))
-
-    previous_place = tracker.get_slot(S_PLACE)
-    mentions = _place_texts(tracker, text, service, many=query == "comparacion")
-    if query == "comparacion":
-        slots.update(_places_for_comparison(service, mentions, previous_place if continues else None, follow_up,
-                                            tracker))
-    elif mentions:
-        if follow_up and previous_query in {"comparacion", "ranking"}:
-            query = "valor"  # "¿y en Boyacá?" after a comparison or a ranking: that place alone
-        res = _resolve(service, mentions[0], _prefer_kind(service, previous_place) if follow_up else None)
-        slots[S_PLACE] = res.place.key if res.ok else None
-        slots[S_PLACE_TEXT] = None if res.ok else mentions[0]
-    slots[S_QUERY] = query
-    return slots
-
-
-def _places_for_comparison(service, mentions, previous_place, follow_up, tracker) -> dict[str, Any]:
-    keys: list[str] = []
-    pending = None
-    resolutions = [_resolve(service, m) for m in mentions]
-    kinds = {r.place.kind for r in resolutions if r.ok}
-    prefer = next(iter(kinds)) if len(kinds) == 1 else None
-    for text, res in zip(mentions, resolutions, strict=True):
-        if not res.ok and prefer:
-            res = _resolve(service, text, prefer)
-        if res.ok:
-            keys.append(res.place.key)
-        elif pending is None:
-            pending = text
-    if follow_up and not mentions:
-        keys = list(tracker.get_slot(S_PLACES) or [])
-    elif len(keys) == 1 and pending is None and previous_place and previous_place not in keys:
-        keys.insert(0, previous_place)  # "compárelo con Medellín"
-    keys = list(dict.fromkeys(keys))[:5]
-    ready = len(keys) >= 2 and pending is None
-    return {S_PLACES: keys if ready else None, S_PARTIAL: None if ready else (keys or None), S_PLACE_TEXT: pending}
-
-
 # --------------------------------------------------------------------------- form
-class ValidateIndicadorForm(FormValidationAction):
+class ValidateIndicadorForm(RepairingFormValidation):
     """Ask only for what is missing; bad input never breaks the form (options are offered again)."""
 
     def __init__(self, service: IndicatorService | None = None) -> None:
@@ -271,65 +194,20 @@ class ValidateIndicadorForm(FormValidationAction):
     async def extract_ind_indicador(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """The one extraction hook of the form (``ind_indicador`` is always required): reads every part.
 
-        A new question typed while the form asks ("quiero informarme", "deserción en Armenia") starts
-        over; a short answer fills what was asked and any other part it mentions. Small talk is left to
-        the other rules (nothing extracted), and anything else is kept so the form offers options again.
+        A new question typed while the form asks ("deserción en Armenia") starts over; a short answer
+        fills what was asked and any other part it mentions. Small talk is left to the other rules
+        (nothing extracted); requests for something else leave the form (RepairingFormValidation).
         """
         intent = _intent(tracker)
-        text = _user_text(tracker)
         try:
-            if intent in QUERY_BY_INTENT or intent == "ajustar_consulta_indicador":
-                return question_slots(tracker, self.service)
             if intent in SMALL_TALK and not (_entities(tracker, "lugar") or _entities(tracker, "indicador")):
                 return {}
-            return self._answer_slots(tracker, text)
+            requested = None if intent in QUERY_BY_INTENT else tracker.get_slot("requested_slot")
+            return question_slots(tracker, self.service, requested=requested)
         except SQLAlchemyError:
             logger.exception("indicator form extraction failed")
             dispatcher.utter_message(response="utter_ind_error")
             return {}
-
-    def _answer_slots(self, tracker: Tracker, text: str) -> dict[str, Any]:
-        requested = tracker.get_slot("requested_slot")
-        out: dict[str, Any] = {}
-        match = _indicator_from(tracker, text)
-        if match.key:
-            out.update({S_IND: match.key, S_IND_TEXT: None})
-        elif requested == S_IND:
-            out.update({S_IND: None, S_IND_TEXT: text or " ".join(_entities(tracker, "indicador")) or None})
-        level = _level_from(tracker, text)
-        if level:
-            out[S_LEVEL] = level
-        year = _year_from(tracker, text, self.service)
-        if year:
-            out[S_YEAR] = float(year)
-        if requested == S_PLACES:
-            out.update(self._places(tracker, text))
-            return out
-        mentions = _entities(tracker, "lugar")
-        if not mentions and requested == S_PLACE and text:
-            mentions = [text]
-        elif not mentions and text:
-            mentions = _place_texts(tracker, text, self.service, many=False)
-        if mentions:
-            res = _resolve(self.service, mentions[0])
-            out.update({S_PLACE: res.place.key if res.ok else None, S_PLACE_TEXT: None if res.ok else mentions[0]})
-            if requested == S_IND and not match.key:
-                out[S_IND_TEXT] = None  # a place was given: just ask for the indicator again
-        return out
-
-    def _places(self, tracker: Tracker, text: str) -> dict[str, Any]:
-        mentions = _entities(tracker, "lugar") or _split_places(text)
-        keys = list(tracker.get_slot(S_PARTIAL) or tracker.get_slot(S_PLACES) or [])
-        pending = None
-        for mention in mentions:
-            res = _resolve(self.service, mention)
-            if res.ok:
-                keys.append(res.place.key)
-            elif pending is None:
-                pending = mention
-        keys = list(dict.fromkeys(keys))[:5]
-        ready = len(keys) >= 2 and pending is None
-        return {S_PLACES: keys if ready else None, S_PARTIAL: None if ready else (keys or None), S_PLACE_TEXT: pending}
 
 
 class ActionAskIndLugar(Action):
@@ -435,13 +313,13 @@ class ActionResponderIndicador(Action):
             if query == "comparacion":
                 self._comparison(dispatcher, service, tracker.get_slot(S_PLACES) or [], indicator, level, year)
             elif query == "ranking":
-                self._ranking(dispatcher, service, indicator, level, year, _ranking_from_slot(tracker.get_slot(S_RANKING)))
+                self._ranking(dispatcher, service, indicator, level, year, ranking_from_slot(tracker.get_slot(S_RANKING)))
             else:
                 place = service.resolver.get(tracker.get_slot(S_PLACE) or "")
                 if place is None:
                     dispatcher.utter_message(response="utter_ind_explicacion")
                 elif query == "evolucion":
-                    self._series(dispatcher, service, place, indicator, level)
+                    self._series(dispatcher, service, place, indicator, level, state_of(tracker).years)
                 else:
                     self._value(dispatcher, service, place, indicator, level, year)
         except SQLAlchemyError:
@@ -571,12 +449,12 @@ class ActionResponderIndicador(Action):
             dispatcher.utter_message(response="utter_ind_ranking_excluidos", excluidos=ans.excluded_unreliable)
 
     # series -----------------------------------------------------------------------------------
-    def _series(self, dispatcher, service, place: Place, indicator: str, level: str) -> None:
-        ans: SeriesAnswer = service.series(place, indicator, level)
+    def _series(self, dispatcher, service, place: Place, indicator: str, level: str, years=None) -> None:
+        ans: SeriesAnswer = service.series(place, indicator, level, years=years)
         if ans.status == "level_unavailable":
             dispatcher.utter_message(response="utter_ind_nivel_no_disponible", indicador=INDICATORS[indicator].name,
                                      nivel=ans.level_name)
-            ans = service.series(place, indicator, TOTAL)
+            ans = service.series(place, indicator, TOTAL, years=years)
         label = indicator_label(ans.indicator, ans.level)
         if ans.status == "departmental_etc":
             self._say_value(dispatcher, service.value(place, indicator, ans.level))

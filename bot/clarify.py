@@ -16,6 +16,8 @@ from bot.settings import PROJECT_ROOT
 LABELS_FILE = PROJECT_ROOT / "data" / "labels" / "opciones.yml"
 FAQ_INTENT = "faq"
 NEVER_PROPOSED = {"nlu_fallback", "out_of_scope", "afirmar", "negar"}
+# An intent this unlikely is not offered as "¿Quiso decir…?": options unrelated to the message do not help.
+MIN_OPTION_CONFIDENCE = 0.1
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ def _faq_options(parse_data: dict, labels: Labels, limit: int) -> list[Option]:
     return options
 
 
+def is_noise(parse_data: dict) -> bool:
+    """The fallback came from the unknown-words check (keyboard noise: its confidence is 0)."""
+    intent = parse_data.get("intent") or {}
+    return intent.get("name") == "nlu_fallback" and intent.get("confidence", 1.0) == 0.0
+
+
 def clarification_options(parse_data: dict, labels: Labels | None = None, limit: int = 3) -> list[Option]:
     """Up to ``limit`` options, most likely first, from the intent ranking of a low-confidence message."""
     labels = labels or load_labels()
@@ -77,7 +85,8 @@ def clarification_options(parse_data: dict, labels: Labels | None = None, limit:
     seen: set[str] = set()
     for item in parse_data.get("intent_ranking") or []:
         name = item.get("name")
-        if not name or name in NEVER_PROPOSED:
+        confidence = item.get("confidence")
+        if not name or name in NEVER_PROPOSED or (confidence is not None and confidence < MIN_OPTION_CONFIDENCE):
             continue
         if name == FAQ_INTENT:
             candidates = _faq_options(parse_data, labels, limit=2)

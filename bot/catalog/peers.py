@@ -22,7 +22,7 @@ of inventing a figure.
 
 The data comes through the small :class:`PeerData` interface. :class:`TablesPeerData` reads the
 tables of the indicators feature (``python -m bot indicadores cargar``: values checked by its
-quality rules, place names resolved by its :class:`~bot.indicators.places.PlaceResolver`);
+quality rules, place names resolved by its :class:`~bot.places.PlaceResolver`);
 :class:`CsvPeerData` reads the MEN files directly when those tables are not loaded.
 :func:`default_peer_data` picks one.
 """
@@ -286,7 +286,7 @@ class TablesPeerData:
         by its department's ETC. Between homonyms, the one that *is* an ETC wins ("Armenia" is
         Quindío's capital, "Nariño" the department), since the user names their secretaría.
         """
-        from bot.indicators.places import get_resolver
+        from bot.places import get_resolver
 
         resolver = get_resolver(self.database_url)
         res = resolver.resolve(text, prefer_kind="municipio")

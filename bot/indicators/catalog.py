@@ -296,16 +296,25 @@ def _level_phrases() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
 
 
-def parse_level(text: str, *, cutoff: float = 82) -> str | None:
-    """``"en basica secundaria"`` -> ``secundaria``; ``None`` when no level is mentioned."""
+# General words: "deserción escolar", "la cobertura total", "en general" mean the total indicator.
+GENERAL_WORDS = frozenset({"escolar", "total", "general", "global", "todos los niveles", "todo", "consolidado"})
+
+
+def parse_level(text: str, *, cutoff: float = 88) -> str | None:
+    """``"en basica secundaria"`` -> ``secundaria``; ``None`` when no level is mentioned.
+
+    A level only when it is named (typos allowed): "escolar" is not "preescolar".
+    """
     norm = normalize(text)
     if not norm:
         return None
     for phrase, keys in _level_phrases():
         if _phrase_in(norm, phrase):
             return keys[0]
-    best = _fuzzy_best(norm.split(), _level_phrases(), cutoff)
+    tokens = [t for t in norm.split() if t not in GENERAL_WORDS]
+    best = _fuzzy_best(tokens, _level_phrases(), cutoff)
     return best[2][0] if best else None
+
 
 
 SOURCE_TEXT = "MEN, datos.gov.co, conjunto {dataset_id}"

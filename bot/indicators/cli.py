@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _load(args: argparse.Namespace) -> int:
     from bot.indicators.loader import load
-    from bot.indicators.places import clear_resolver_cache
+    from bot.places import clear_resolver_cache
 
     report = load(args.url, args.datos, force=args.forzar, progress=not args.sin_progreso)
     clear_resolver_cache()
@@ -64,8 +64,8 @@ def _quality(args: argparse.Namespace) -> int:
 
 def _lookup(args: argparse.Namespace) -> int:
     """Departments, certified municipalities and curated aliases, with and without accents."""
-    from bot.indicators.places import CURATED_ALIASES, DEPARTAMENTO, get_resolver
     from bot.indicators.text import strip_accents
+    from bot.places import CURATED_ALIASES, DEPARTAMENTO, get_resolver
     from bot.settings import get_settings
 
     resolver = get_resolver(args.url or get_settings().database_url)

@@ -27,10 +27,10 @@ from bot.indicators.catalog import (
     source_text,
 )
 from bot.indicators.charts import Line, render_lines
-from bot.indicators.places import DEPARTAMENTO, ETC, MUNICIPIO, Place, PlaceResolver, Resolution, get_resolver
 from bot.indicators.quality import is_implausible, is_impossible, looks_like_proportions, to_percentages
 from bot.indicators.socrata import ETC_DATASET, SocrataClient, SocrataError
 from bot.indicators.text import format_number
+from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Place, PlaceResolver, Resolution, get_resolver
 
 SCOPES = ("departamentos", "etc", "municipios")
 
@@ -220,7 +220,7 @@ class IndicatorService:
     def refresh_if_reloaded(self) -> bool:
         """Drop cached indexes when the tables were reloaded (the load fingerprint changed)."""
         from bot.indicators.loader import stored_fingerprint
-        from bot.indicators.places import clear_resolver_cache
+        from bot.places import clear_resolver_cache
 
         version = stored_fingerprint(get_engine(self.database_url))  # type: ignore[arg-type]
         if version == self._version:
@@ -479,8 +479,9 @@ class IndicatorService:
         return self._years_cache[key]
 
     # series -----------------------------------------------------------------------------------
-    def series(self, place: Place | str, indicator: str, level: str = TOTAL, *, chart: bool = True) -> SeriesAnswer:
-        """Every year of an indicator for a place, with a chart of the reliable values."""
+    def series(self, place: Place | str, indicator: str, level: str = TOTAL, *, chart: bool = True,
+               years: tuple[int, int] | None = None) -> SeriesAnswer:
+        """Every year of an indicator for a place (or those of ``years``), with a chart of the reliable values."""
         place = self.place(place) if isinstance(place, str) else place
         self._check(indicator, level)
         ind = INDICATORS[indicator]
@@ -490,6 +491,8 @@ class IndicatorService:
         if place.is_departmental_etc:
             return replace(base, status="departmental_etc")
         points = self._series(place, indicator, level)
+        if years:
+            points = [f for f in points if years[0] <= f.year <= years[1]]
         reliable = [f for f in points if f.reliable]
         if not reliable:
             return replace(base, points=tuple(points), unreliable_years=tuple(f.year for f in points))

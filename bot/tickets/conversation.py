@@ -32,7 +32,7 @@ REASONS = frozenset(
     }
 )
 # Reasons another feature may set in the slot ``caso_motivo`` before FollowupAction("action_ofrecer_caso").
-EXTERNAL_REASONS = frozenset({"dato_no_disponible", "consulta_no_resuelta", "conexion_pares"})
+EXTERNAL_REASONS = frozenset({"dato_no_disponible", "consulta_no_resuelta", "conexion_pares", "requiere_gestion"})
 # Field of the form -> words people use for it (folded, no accents).
 FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "email": ("correo", "email", "e mail", "mail", "gmail", "arroba"),

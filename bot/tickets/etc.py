@@ -151,7 +151,7 @@ def _etc_code(key: str | None) -> str | None:
 
 
 class IndicatorsEtcResolver:
-    """Adapter over the indicators feature's place resolver (``bot.indicators.places.PlaceResolver``):
+    """Adapter over the indicators feature's place resolver (``bot.places.PlaceResolver``):
     the same names, aliases and typo tolerance as the indicator questions, answered as an ETC."""
 
     def __init__(self, places) -> None:
@@ -198,7 +198,7 @@ _default_lock = threading.Lock()
 def _indicators_resolver(database_url: str) -> EtcResolver | None:
     """The indicators place resolver when its tables are loaded in ``database_url``, else ``None``."""
     try:
-        from bot.indicators.places import get_resolver
+        from bot.places import get_resolver
 
         places = get_resolver(database_url)
     except Exception:  # indicators not loaded (or not installed): the CSV list is the fallback

@@ -19,7 +19,7 @@ from bot.catalog.peers import (
 from bot.db import get_engine
 from bot.indicators import models as m
 from bot.indicators.loader import load
-from bot.indicators.places import clear_resolver_cache
+from bot.places import clear_resolver_cache
 
 
 @pytest.fixture(scope="module")

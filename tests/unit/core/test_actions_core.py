@@ -44,3 +44,29 @@ def test_faq_unknown_topic_asks_to_rephrase():
     dispatcher = CollectingDispatcher()
     ActionResponderFaq(LABELS).run(dispatcher, tracker({"intent": {"name": "faq"}}), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def test_keyboard_noise_gets_what_the_assistant_can_do_not_options():
+    dispatcher = CollectingDispatcher()
+    latest = {"text": "asdf qwer zxcv", "intent": {"name": "nlu_fallback", "confidence": 0.0},
+              "intent_ranking": [{"name": "faq", "confidence": 0.5}]}
+    ActionAskAffirmation(LABELS).run(dispatcher, tracker(latest), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+
+
+def test_a_message_in_another_language_is_answered_in_it():
+    for text, lang in (("Hello, can you help me with the school data please?", "en"),
+                       ("Olá, eu preciso de ajuda com a escola, obrigado", "pt")):
+        dispatcher = CollectingDispatcher()
+        latest = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
+                  "intent_ranking": [{"name": "faq", "confidence": 0.2}]}
+        ActionAskAffirmation(LABELS).run(dispatcher, tracker(latest), {})
+        assert [m["response"] for m in dispatcher.messages] == [f"utter_otro_idioma_{lang}"]
+
+
+def test_unlikely_intents_are_not_offered():
+    dispatcher = CollectingDispatcher()
+    latest = {"text": "consignas?", "intent": {"name": "nlu_fallback", "confidence": 0.3},
+              "intent_ranking": [{"name": "capacidades", "confidence": 0.05}]}
+    ActionAskAffirmation(LABELS).run(dispatcher, tracker(latest), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]

@@ -71,7 +71,9 @@ def test_every_figure_in_faq_answers_is_in_the_seed():
     seed_numbers = set(re.findall(r"\d[\d.]*", SEED.read_text(encoding="utf-8")))
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     stated = set()
-    for variants in domain["responses"].values():
+    for name, variants in domain["responses"].items():
+        if not name.startswith("utter_faq/"):
+            continue
         for variant in variants:
             text = re.sub(r"^\d+\.", "", variant["text"], flags=re.M)  # list numbering
             stated |= set(re.findall(r"\d[\d.]*\d|\d", text))

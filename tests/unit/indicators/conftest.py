@@ -41,6 +41,6 @@ def service(loaded_db, charts_dir) -> IndicatorService:
 
 @pytest.fixture(scope="session")
 def resolver(loaded_db):
-    from bot.indicators.places import get_resolver
+    from bot.places import get_resolver
 
     return get_resolver(loaded_db)

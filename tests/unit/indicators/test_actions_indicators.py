@@ -172,13 +172,15 @@ async def extract(svc, trk):
 
 
 async def test_form_extracts_the_place_and_a_year(svc):
-    trk = tracker("Villavicencio en 2019", "informar_dato_indicador", requested_slot="ind_lugar")
-    assert await extract(svc, trk) == {"ind_lugar": "mun:50001", "ind_lugar_texto": None, "ind_anio": 2019.0}
+    trk = tracker("Villavicencio en 2019", "informar_dato_indicador", requested_slot="ind_lugar",
+                  ind_consulta="valor", ind_indicador="desercion")
+    assert await extract(svc, trk) == {"ind_lugar": "mun:50001", "ind_anio": 2019.0}
 
 
 async def test_form_keeps_bad_input_to_offer_options(svc):
-    trk = tracker("xyzzy qwerty", "nlu_fallback", requested_slot="ind_lugar")
-    assert await extract(svc, trk) == {"ind_lugar": None, "ind_lugar_texto": "xyzzy qwerty"}
+    trk = tracker("xyzzy qwerty", "nlu_fallback", requested_slot="ind_lugar", ind_consulta="valor",
+                  ind_indicador="desercion")
+    assert await extract(svc, trk) == {"ind_lugar_texto": "xyzzy qwerty"}  # the place stays missing: asked again
     msgs, _ = run(ActionAskIndLugar(svc), tracker(ind_lugar_texto="xyzzy qwerty", requested_slot="ind_lugar"))
     assert names(msgs) == ["utter_ind_lugar_sin_sugerencias"]
 
@@ -198,11 +200,12 @@ async def test_form_extracts_indicator_or_keeps_asking(svc):
     trk = tracker("la aprobacion en primaria", "informar_dato_indicador", requested_slot="ind_indicador")
     out = await extract(svc, trk)
     assert out["ind_indicador"] == "aprobacion" and out["ind_nivel"] == "primaria"
-    trk = tracker("cobertura", "informar_dato_indicador", requested_slot="ind_indicador")
-    assert await extract(svc, trk) == {"ind_indicador": None, "ind_indicador_texto": "cobertura"}
-    trk = tracker("lo de los ninos que se van", "informar_dato_indicador", requested_slot="ind_indicador")
+    trk = tracker("cobertura", "informar_dato_indicador", requested_slot="ind_indicador", ind_consulta="valor")
+    assert await extract(svc, trk) == {"ind_indicador_texto": "cobertura"}  # neta or bruta is asked
+    trk = tracker("lo de los ninos que se van", "informar_dato_indicador", requested_slot="ind_indicador",
+                  ind_consulta="valor")
     out = await extract(svc, trk)
-    assert out["ind_indicador"] is None
+    assert out.get("ind_indicador") is None
     msgs, _ = run(ActionAskIndIndicador(), tracker(ind_indicador_texto=out["ind_indicador_texto"]))
     assert names(msgs) == ["utter_ind_indicador_desconocido"]
 
@@ -211,9 +214,10 @@ async def test_form_collects_places_for_a_comparison(svc):
     trk = tracker("Pasto y Ipiales", "informar_dato_indicador", requested_slot="ind_lugares", ind_indicador="desercion")
     out = await extract(svc, trk)
     assert out["ind_lugares"] == ["mun:52001", "mun:52356"]
-    trk = tracker("Pasto", "informar_dato_indicador", requested_slot="ind_lugares", ind_indicador="desercion")
+    trk = tracker("Pasto", "informar_dato_indicador", requested_slot="ind_lugares", ind_indicador="desercion",
+                  ind_consulta="comparacion")
     out = await extract(svc, trk)
-    assert out["ind_lugares"] is None and out["ind_lugares_parcial"] == ["mun:52001"]
+    assert out.get("ind_lugares") is None and out["ind_lugares_parcial"] == ["mun:52001"]
     msgs, _ = run(ActionAskIndLugares(svc), tracker(ind_lugares_parcial=["mun:52001"]))
     assert names(msgs) == ["utter_ask_ind_lugares_otro"] and msgs[0]["lugares"] == "Pasto"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.indicators.places import CURATED_ALIASES
+from bot.places import CURATED_ALIASES
 from bot.indicators.text import normalize, strip_accents
 
 

@@ -51,7 +51,7 @@ def test_get_by_code(resolver):
 
 class FakePlaces:
     def __init__(self):
-        from bot.indicators.places import Place
+        from bot.places import Place
 
         self.p = {
             "dep:05": Place("dep:05", "departamento", "Antioquia", None, "dep:05"),
@@ -75,7 +75,7 @@ class FakePlaces:
         return list(self.p.values())
 
     def resolve(self, text, *, prefer_kind=None):
-        from bot.indicators.places import Resolution
+        from bot.places import Resolution
 
         key = self.names.get(text.lower())
         if key:

@@ -1,11 +1,20 @@
-"""Place resolver: free text -> department, municipality, ETC or the nation.
+"""The one place resolver of the assistant: free text -> department, municipality, ETC or the nation.
 
-Accent- and case-insensitive, typo tolerant (rapidfuzz), with curated aliases (Bogotá / Distrito
-Capital, Cartagena de Indias, San Andrés, Tumaco, Valle, Buga...). Ambiguous names return the
-candidates ("Armenia": Quindío's capital or the municipality of Antioquia; "Córdoba": the
-department or a municipality) instead of guessing; unknown names return suggestions.
+Used by the indicators, the cases (the user's secretaría) and the peer finder. Two ways in:
 
-The index is built from the database once per URL, on first use (:func:`get_resolver`).
+- :meth:`PlaceResolver.resolve` reads a text that *is* a place ("del Huila", "Armenia Quindío",
+  "el departamento de Bolívar"): accent- and case-insensitive, typo tolerant (rapidfuzz).
+- :meth:`PlaceResolver.mentions` is the gazetteer: it finds every place named inside a sentence
+  ("tasa de deserción de Santa Rosa de Osos, Antioquia en 2019 frente a Medellín") over the official
+  names and their usual variants (articles, missing accents, typos); the longest name wins;
+  "el departamento de X" / "el municipio de X" / "la ETC X" decide the level; "X, Y", "X (Y)",
+  "X en Y" with Y a department that contains a municipality X mean that municipality.
+
+Curated aliases (Bogotá / Distrito Capital, Cartagena de Indias, San Andrés, Tumaco, Valle, Buga...)
+give the usual meaning. Ambiguous names return the candidates ("Armenia": Quindío's capital or the
+municipality of Antioquia; "Córdoba": the department or a municipality) instead of guessing;
+unknown names return suggestions. The index is built from the database once per URL, on first use
+(:func:`get_resolver`).
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
@@ -119,6 +128,10 @@ class _Index:
     dept_etc: dict[str, str] = field(default_factory=dict)  # dep key -> departmental ETC key
     curated: dict[str, str] = field(default_factory=dict)  # curated alias -> place key
     choices: list[str] = field(default_factory=list)
+    variants: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # gazetteer name -> keys
+    by_first: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # first word -> names
+    max_words: int = 1
+    by_words: dict[int, list[str]] = field(default_factory=dict)  # word count -> names
 
 
 class PlaceResolver:
@@ -176,6 +189,7 @@ class PlaceResolver:
         # keep Bogotá's ETC on the department
         if bogota_muni in ix.places:
             del ix.places[bogota_muni]
+        _build_gazetteer(ix)
         return ix
 
     # public API -------------------------------------------------------------------------------
@@ -297,42 +311,248 @@ class PlaceResolver:
         return tuple(list(seen.values())[:limit])
 
     def find_in_text(self, text: str, limit: int = 5) -> list[Place | Resolution]:
-        """Place mentions in a sentence (exact names only, longest first): used for comparisons.
+        """Places named in a sentence, in order: a :class:`Place` when clear, else its :class:`Resolution`."""
+        return [m.resolution.place if m.resolution.ok else m.resolution for m in self.mentions(text)[:limit]]
 
-        An ambiguous name followed by its department ("armenia quindio") is read as one place.
-        """
-        tokens = normalize(text).split()
-        found: list[tuple[int, int, Resolution]] = []  # (start, end, resolution)
-        used = [False] * len(tokens)
-        for n in range(min(8, len(tokens)), 0, -1):
-            for i in range(0, len(tokens) - n + 1):
-                if any(used[i : i + n]):
-                    continue
-                gram = " ".join(tokens[i : i + n])
-                if gram in _FREE_TEXT_STOPWORDS or (n == 1 and len(gram) < 4):
-                    continue
-                keys = self._exact(gram)
-                if keys:
-                    for j in range(i, i + n):
-                        used[j] = True
-                    found.append((i, i + n, self._pick(keys, None, False)))
-        found.sort(key=lambda t: t[0])
-        merged: list[Resolution] = []
+    def mentions(self, text: str) -> list[Mention]:
+        """The gazetteer: every place named in ``text``, in order (see the module docstring)."""
+        toks = _tokenize(text)
+        if not toks:
+            return []
+        words = [t.norm for t in toks]
+        spans = self._exact_spans(toks, words)
+        spans += self._fuzzy_spans(toks, words, spans)
+        spans.sort(key=lambda sp: sp[0])
+        out: list[Mention] = []
         k = 0
-        while k < len(found):
-            start, end, res = found[k]
-            if res.status == "ambiguous" and k + 1 < len(found):
-                nstart, nend, nres = found[k + 1]
-                gap = tokens[end:nstart]
-                if nres.ok and nres.place.kind == DEPARTAMENTO and all(t in {"de", "del", "en"} for t in gap):
-                    qualified = self._qualified(" ".join(tokens[start:end] + tokens[nstart:nend]))
-                    if qualified is not None and qualified.ok:
-                        merged.append(qualified)
+        while k < len(spans):
+            i, j, keys = spans[k]
+            kind = _kind_before(words, i)
+            etc_after = j < len(words) and words[j] == "etc" or (
+                j + 2 < len(words) + 1 and words[j : j + 3] == ["(", "etc", ")"])
+            if etc_after:
+                kind = ETC
+            # "Granada, Meta", "Granada (Meta)", "La Unión en Nariño": a municipality of that department
+            if k + 1 < len(spans) and kind != DEPARTAMENTO:
+                ni, nj, nkeys = spans[k + 1]
+                gap = words[j:ni]
+                if _is_qualifier_gap(gap):
+                    inside = self._inside(keys, nkeys)
+                    if inside:
+                        end = nj + 1 if nj < len(words) and words[nj] == ")" else nj
+                        res = (Resolution("ok", inside[0]) if len(inside) == 1
+                               else Resolution("ambiguous", candidates=tuple(sorted(inside, key=_sort_key))))
+                        out.append(Mention(_surface(toks, i, end), i, end, res, MUNICIPIO))
                         k += 2
                         continue
-            merged.append(res)
+            res = self._pick(keys, kind, kind is not None)
+            if kind == ETC and res.status == "ambiguous":  # "la ETC Bolívar": only places that are (or have) an ETC
+                certified = [p for p in res.candidates if p.etc_key or self.departmental_etc_of(p)]
+                if len(certified) == 1:
+                    res = Resolution("ok", certified[0])
+            if kind == ETC and res.ok:
+                res = self._as_etc(res)
+            out.append(Mention(_surface(toks, i, j), i, j, Resolution(res.status, res.place, res.candidates,
+                                                                       res.suggestions, _surface(toks, i, j)), kind))
             k += 1
-        return [res.place if res.ok else res for res in merged[:limit]]
+        return [replace(m, gap=tuple(words[out[n - 1].end : m.start]) if n else tuple(words[: m.start]))
+                for n, m in enumerate(out)]
+
+    # gazetteer internals --------------------------------------------------------------------------
+    def _keys_of(self, name: str) -> set[str]:
+        return self._exact(name) or self._ix.variants.get(name, set())
+
+    def _exact_spans(self, toks: list[_Tok], words: list[str]) -> list[tuple[int, int, set[str]]]:
+        """Longest exact names first, left to right, never overlapping; common words need a cue."""
+        used = [t.punct for t in toks]
+        spans: list[tuple[int, int, set[str]]] = []
+        short_message = sum(not t.punct for t in toks) <= 4
+        for n in range(min(self._ix.max_words, len(words)), 0, -1):
+            for i in range(0, len(words) - n + 1):
+                if any(used[i : i + n]):
+                    continue
+                gram = " ".join(words[i : i + n])
+                keys = self._keys_of(gram)
+                if not keys:
+                    continue
+                if (gram in _FREE_TEXT_STOPWORDS or (n == 1 and len(gram) < 4)) and not (
+                    _cued(words, i) or toks[i].upper or short_message
+                ):
+                    continue
+                if n == 1 and len(gram) < 4 and not toks[i].upper and not short_message:
+                    continue
+                if gram == "nacional" and i > 0 and words[i - 1] == "educacion":
+                    continue  # "Ministerio de Educación Nacional"
+                i2, j2, keys2 = self._extend_fuzzy(words, i, i + n, keys)
+                if any(used[i2:j2]):
+                    i2, j2, keys2 = i, i + n, keys
+                for x in range(i2, j2):
+                    used[x] = True
+                spans.append((i2, j2, keys2))
+        return spans
+
+    def _extend_fuzzy(self, words: list[str], i: int, j: int, keys: set[str]) -> tuple[int, int, set[str]]:
+        """"San José del Guaviar": a longer name almost written wins over the exact shorter one."""
+        best = None
+        for extra in (3, 2, 1):
+            if j + extra > len(words):
+                continue
+            longer = " ".join(words[i : j + extra])
+            if any(not w.isalnum() for w in words[j : j + extra]):
+                continue
+            for name in self._ix.by_first.get(words[i], ()):
+                if len(name.split()) <= j - i:
+                    continue
+                score = fuzz.ratio(longer, name)
+                if score >= 90 and (best is None or score > best[0]):
+                    best = (score, j + extra, name)
+        if best:
+            return i, best[1], self._keys_of(best[2])
+        return i, j, keys
+
+    def _fuzzy_spans(self, toks, words, spans) -> list[tuple[int, int, set[str]]]:
+        """Typos ("Medelin", "Barranquila"): a cued window of 1-3 words close to one name."""
+        used = [t.punct for t in toks]
+        for i, j, _ in spans:
+            for x in range(i, j):
+                used[x] = True
+        short_message = sum(not t.punct for t in toks) <= 4
+        found: list[tuple[int, int, set[str]]] = []
+        for n in (3, 2, 1):
+            for i in range(0, len(words) - n + 1):
+                if any(used[i : i + n]):
+                    continue
+                window = words[i : i + n]
+                if any(w in _NOT_PLACE_WORDS or w.isdigit() for w in window):
+                    continue
+                gram = " ".join(window)
+                if len(gram) < 5 or not (_cued(words, i) or toks[i].upper or short_message):
+                    continue
+                hit = process.extractOne(gram, self._ix.by_words.get(n, ()), scorer=fuzz.ratio, score_cutoff=87)
+                if hit is None:
+                    continue
+                keys = self._keys_of(hit[0])
+                if hit[0] in _FREE_TEXT_STOPWORDS or not keys:
+                    continue
+                for x in range(i, i + n):
+                    used[x] = True
+                found.append((i, i + n, keys))
+        return found
+
+    def _inside(self, keys: set[str], dept_keys: set[str]) -> list[Place]:
+        """Municipalities (or ETC) among ``keys`` that lie in the department named by ``dept_keys``."""
+        depts = [self._ix.places[k] for k in dept_keys if self._ix.places[k].kind == DEPARTAMENTO]
+        if len(depts) != 1:
+            return []
+        dept = depts[0]
+        inside = [self._ix.places[k] for k in keys
+                  if self._ix.places[k].kind in (MUNICIPIO, ETC) and self._ix.places[k].department_name == dept.name]
+        return [p for p in inside if p.kind == MUNICIPIO] or inside
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place named in a sentence: what was written, where (token positions) and what it means."""
+
+    text: str
+    start: int
+    end: int
+    resolution: Resolution
+    kind: str | None = None  # level decided by the sentence ("el departamento de ...")
+    gap: tuple[str, ...] = ()  # words between the previous mention (or the start) and this one
+
+
+@dataclass(frozen=True)
+class _Tok:
+    raw: str
+    norm: str
+    punct: bool
+    upper: bool
+
+
+_RAW_TOKEN = re.compile(r"\w+|[,;()/]|-(?=\s)|(?<=\s)-", re.UNICODE)
+_CUES = {"en", "de", "del", "para", "y", "e", "vs", "versus", "con", "entre", "contra", "desde", "a", "frente",
+         "municipio", "ciudad", "departamento", "depto", "dpto", "etc", "secretaria", "sed", ",", "(", "-", "/"}
+_KIND_WORDS = {
+    "departamento": DEPARTAMENTO, "depto": DEPARTAMENTO, "dpto": DEPARTAMENTO, "dep": DEPARTAMENTO,
+    "departamental": DEPARTAMENTO, "gobernacion": DEPARTAMENTO,
+    "municipio": MUNICIPIO, "mpio": MUNICIPIO, "muni": MUNICIPIO, "ciudad": MUNICIPIO, "pueblo": MUNICIPIO,
+    "alcaldia": MUNICIPIO, "municipal": MUNICIPIO,
+    "etc": ETC, "secretaria": ETC, "sed": ETC, "certificada": ETC, "entidad": ETC,
+}
+_SKIP_BACK = {"de", "del", "el", "la", "educacion", "territorial", "certificada", "todo", "toda"}
+_QUALIFIER_GAPS = {(), (",",), ("(",), ("-",), ("/",), ("en",), ("en", "el"), ("de",), ("del",), (",", "en"),
+                   ("departamento", "de"), ("departamento", "del"), ("depto",), ("dpto",), (",", "departamento", "de"),
+                   ("en", "el", "departamento", "de"), ("del", "departamento", "de"), ("(", "departamento", "de")}
+# Words of a question that are never a typo of a place name.
+_NOT_PLACE_WORDS = {
+    "desercion", "cobertura", "neta", "bruta", "aprobacion", "reprobacion", "repitencia", "matricula",
+    "matriculacion", "poblacion", "primaria", "secundaria", "media", "transicion", "preescolar", "tasa", "indicador",
+    "indicadores", "municipio", "municipios", "departamento", "departamentos", "ciudad", "secretaria", "secretarias",
+    "educacion", "ministerio", "escuela", "escolar", "colegio", "colegios", "estudiantes", "docentes", "ranking",
+    "evolucion", "comparar", "compare", "comparacion", "grafica", "datos", "dato", "cuanto", "cuanta", "cual", "cuales",
+    "como", "donde", "cuando", "quiero", "necesito", "saber", "consultar", "ultimo", "anterior", "pasado", "entre",
+    "frente", "versus", "diferencia", "gracias", "favor", "buenos", "buenas", "tardes", "noches", "dias", "hola",
+    "sobre", "desde", "hasta", "total", "general", "oficial", "sector", "rural", "urbana", "urbano", "nacional",
+    "porque", "tambien", "ahora", "mismo", "misma", "otro", "otra", "quise", "decir", "perdon", "sino", "mejor",
+}
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    out = []
+    for raw in _RAW_TOKEN.findall(text or ""):
+        if raw in ",;()/-":
+            out.append(_Tok(raw, {";": ","}.get(raw, raw), True, False))
+            continue
+        norm = normalize(raw)
+        if norm:
+            for part in norm.split():
+                out.append(_Tok(raw, part, False, raw[:1].isupper()))
+    return out
+
+
+def _surface(toks: list[_Tok], i: int, j: int) -> str:
+    return " ".join(t.raw for t in toks[i:j]).replace(" ,", ",").replace("( ", "(").replace(" )", ")")
+
+
+def _cued(words: list[str], i: int) -> bool:
+    return i > 0 and words[i - 1] in _CUES or i > 1 and words[i - 1] in {"el", "la"} and words[i - 2] in _CUES
+
+
+def _kind_before(words: list[str], i: int) -> str | None:
+    """ "el departamento de Bolívar", "municipio de Granada", "la ETC Cartagena", "secretaría de educación de"."""
+    k = i - 1
+    steps = 0
+    while k >= 0 and steps < 5:
+        w = words[k]
+        if w in _KIND_WORDS:
+            return _KIND_WORDS[w]
+        if w not in _SKIP_BACK:
+            return None
+        k -= 1
+        steps += 1
+    return None
+
+
+def _is_qualifier_gap(gap: list[str]) -> bool:
+    return tuple(gap) in _QUALIFIER_GAPS
+
+
+def _build_gazetteer(ix: _Index) -> None:
+    """Names and their usual variants for the sentence scanner (articles dropped from long names)."""
+    for name, keys in list(ix.names.items()) + [(a, {k}) for a, k in ix.curated.items()]:
+        ix.variants[name] |= set(keys)
+        parts = name.split()
+        if len(parts) >= 3 and parts[0] in {"el", "la", "los", "las"}:
+            ix.variants[" ".join(parts[1:])] |= set(keys)  # "Carmen de Bolívar"
+        if len(parts) >= 2 and parts[-1] in {"dc", "d c"}:
+            ix.variants[" ".join(parts[:-1])] |= set(keys)
+    ix.by_words = defaultdict(list)
+    for name in ix.variants:
+        parts = name.split()
+        ix.max_words = max(ix.max_words, len(parts))
+        ix.by_first[parts[0]].append(name)
+        ix.by_words[len(parts)].append(name)
 
 
 def _sort_key(p: Place) -> tuple:

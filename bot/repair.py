@@ -1,0 +1,102 @@
+"""Conversation repair, in plain Python: what to do when the user does not answer what was asked.
+
+The equivalent, on Rasa 3.6 open source, of Rasa Pro's conversation-repair patterns:
+
+- **digression / cancellation / human handoff**: a request for something else inside a form
+  (a person, a case, another question, «cancelar») lets the form go and is served in the same turn
+  (:func:`digression_target`);
+- **interruption and return**: small talk is answered and the form goes on (left to the rules);
+- **cannot handle / repeat**: the same question is never asked a third time; then the user gets the
+  ways forward (:data:`MAX_ASKS`);
+- **out of scope**: a message in another language gets a short answer in that language
+  (:func:`other_language`); keyboard noise gets what the assistant can do and the way to a person.
+
+The Rasa side is ``actions/repair.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import normalize
+
+# The same question is asked at most twice; the third time the user gets the ways forward.
+MAX_ASKS = 2
+
+# What a request for something else leads to, when it arrives inside a form (intent -> action).
+LEAVE_FORM: dict[str, str] = {
+    "contactar_humano": "action_ofrecer_caso",
+    "solicitar_gestion_men": "action_ofrecer_caso",
+    "no_me_sirvio": "action_ofrecer_caso",
+    "cancelar": "action_cancelar_formulario",
+    "reiniciar": "action_restart",
+    "negar": "action_cancelar_formulario",
+    "out_of_scope": "action_fuera_de_alcance",
+    "capacidades": "utter_capacidades",
+    "faq": "action_responder_faq",
+    "buscar_contenido": "action_buscar_contenido",
+    "proximo_encuentro": "action_proximo_encuentro",
+    "suscribir_eventos": "action_suscribir_eventos",
+    "consultar_caso": "action_consultar_caso",
+    "despedir": "utter_despedida",
+}
+# Forms whose own flow already handles some of these (the case form has its own «cancelar»).
+OWN_HANDLING: dict[str, frozenset[str]] = {
+    "caso_form": frozenset({"cancelar", "negar", "contactar_humano", "solicitar_gestion_men", "no_me_sirvio",
+                            "corregir_dato", "reiniciar"}),
+    "pares_form": frozenset(),
+    "indicador_form": frozenset(),
+}
+# Answered by a rule, then the form goes on (interruption and return).
+INTERRUPTIONS = frozenset({"saludar", "agradecer", "es_bot", "afirmar"})
+
+
+# Requests that leave the form even when the message also names a place or a year.
+STRONG = frozenset({"contactar_humano", "solicitar_gestion_men", "cancelar", "reiniciar", "consultar_caso",
+                    "no_me_sirvio"})
+
+
+def digression_target(form: str, intent: str | None, *, answers_form: bool = False) -> str | None:
+    """The action that serves ``intent`` when it arrives inside ``form``; None keeps the form.
+
+    ``answers_form``: the message also fills what the form asked; then only a strong request (a person,
+    a case, «cancelar») leaves the form — «no, en Pasto» or a place the NLU misread stays an answer.
+    """
+    if not intent or intent in OWN_HANDLING.get(form, frozenset()):
+        return None
+    if answers_form and intent not in STRONG:
+        return None
+    return LEAVE_FORM.get(intent)
+
+
+# --------------------------------------------------------------------------- other languages
+_LANG_WORDS = {
+    "en": {"the", "is", "are", "what", "how", "can", "you", "please", "hello", "hi", "where", "when", "my", "i",
+           "do", "does", "school", "education", "thanks", "thank", "help", "need", "want", "would", "could",
+           "of", "and", "to", "in", "for", "with", "about", "speak", "english", "this", "there"},
+    "pt": {"voce", "voces", "obrigado", "obrigada", "nao", "sim", "ola", "bom", "dia", "onde", "como", "posso",
+           "preciso", "quero", "escola", "educacao", "fala", "falar", "portugues", "uma", "um", "do", "da", "em",
+           "para", "com", "que", "e", "sobre", "gostaria", "saber", "ajuda", "minha", "meu", "isso", "tem"},
+    "fr": {"bonjour", "merci", "je", "vous", "est", "une", "un", "le", "la", "les", "des", "du", "et", "pour",
+           "avec", "ecole", "education", "parlez", "francais", "besoin", "voudrais", "savoir", "comment", "ou",
+           "sur", "mon", "ma", "aide", "suis", "c", "qu", "quel", "quelle"},
+}
+# Words that only Spanish uses among these languages: any of them and the message is Spanish.
+_SPANISH_ONLY = {"el", "los", "las", "usted", "ustedes", "necesito", "quiero", "por", "favor", "gracias", "hola",
+                 "buenos", "buenas", "cual", "cuales", "donde", "cuando", "secretaria", "educacion", "indicador",
+                 "desercion", "cobertura", "del", "ministerio", "escuela", "tasa", "municipio", "departamento",
+                 "y", "pero", "porque", "tengo", "tenemos", "hablar", "ayuda", "puede", "pueden", "como", "que",
+                 "es", "son", "se", "lo", "le", "mi", "su", "nos", "caso", "dato", "datos", "ano", "en", "con"}
+
+
+def other_language(text: str) -> str | None:
+    """``"en"``, ``"pt"`` or ``"fr"`` when the message is clearly in that language; None for Spanish."""
+    words = re.findall(r"[a-z]+", normalize(text))
+    if len(words) < 2:
+        return None
+    spanish = sum(w in _SPANISH_ONLY for w in words)
+    scores = {lang: sum(w in vocab for w in words) for lang, vocab in _LANG_WORDS.items()}
+    lang, best = max(scores.items(), key=lambda kv: kv[1])
+    if best >= 2 and best >= 0.5 * len(words) and best > 2 * spanish:
+        return lang
+    return None
