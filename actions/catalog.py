@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.repair import RepairingFormValidation
 from bot.catalog.analysis import display_query
 from bot.catalog.connect import connection_description, escuela_description
 from bot.catalog.events import EventService
@@ -301,7 +302,7 @@ def _question_text(tracker: Tracker) -> str:
     return ""
 
 
-class ValidateParesForm(FormValidationAction):
+class ValidateParesForm(RepairingFormValidation):
     """The user's secretaría: a certified municipality or a department (typos, "soy de…")."""
 
     def __init__(self, finder: PeerFinder | None = None) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bot.indicators.catalog import parse_indicator, parse_level
+from bot.indicators.catalog import IndicatorMatch, parse_indicator, parse_level
 from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
 from bot.indicators.text import normalize
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Mention, PlaceResolver, Resolution
@@ -188,6 +188,11 @@ def read_question(
                                                                         years_range)
 
     # indicator and level ------------------------------------------------------------------------
+    if (ind is None or not ind.key) and state.pending_indicator and kind != "new":
+        chosen = _choose_indicator(state.pending_indicator, norm)  # "la bruta" answering "¿neta o bruta?"
+        if chosen:
+            ind = IndicatorMatch(chosen, (chosen,), 100.0)
+            indicator_named = True
     if ind and ind.key:
         q = replace(q, indicator=ind.key, pending_indicator=None)
     elif ind and ind.candidates:  # "cobertura": neta or bruta is asked
@@ -244,7 +249,7 @@ def is_inquiry(text: str, reading: Reading) -> bool:
     if reading.indicator_named:
         return False
     norm = normalize(text)
-    if _INDICATOR_WORDS.search(norm) or (reading.place_named and reading.year_named):
+    if _INDICATOR_WORDS.search(norm) or (reading.place_named and _YEAR.search(norm)):
         return False
     return len(norm.split()) >= 6
 
@@ -302,6 +307,15 @@ def _joins(gap: tuple[str, ...]) -> bool:
     """Two places written as a list ("Pasto y Ipiales", "Cali, Medellín", "Bolívar vs Antioquia")."""
     return bool(gap) and len(gap) <= 4 and all(w in _JOINING for w in gap) and any(
         w in {"y", "e", ",", "vs", "versus", "con", "contra", "frente", "o", "and"} for w in gap)
+
+
+def _choose_indicator(pending: str, answer_norm: str) -> str | None:
+    """The candidate of an ambiguous indicator that the answer names by its own word ("neta", "bruta")."""
+    candidates = parse_indicator(pending).candidates
+    words = {key: set(key.split("_")) for key in candidates}
+    hits = [key for key, ws in words.items()
+            if any(w in answer_norm.split() for w in ws - set.intersection(*words.values()))] if words else []
+    return hits[0] if len(hits) == 1 else None
 
 
 def _main_mention(mentions: list[Mention]) -> Mention:

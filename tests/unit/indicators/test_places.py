@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.places import CURATED_ALIASES
 from bot.indicators.text import normalize, strip_accents
+from bot.places import CURATED_ALIASES
 
 
 def test_every_place_resolves_to_itself_with_and_without_accents(resolver):

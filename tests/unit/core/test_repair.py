@@ -1,0 +1,65 @@
+"""Conversation repair decisions (bot/repair.py) and their Rasa events (actions/repair.py)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.repair import S_ASKED, RepairingFormValidation
+from bot.repair import MAX_ASKS, digression_target, other_language
+
+
+@pytest.mark.parametrize(("intent", "target"), [
+    ("contactar_humano", "action_ofrecer_caso"), ("solicitar_gestion_men", "action_ofrecer_caso"),
+    ("cancelar", "action_cancelar_formulario"), ("faq", "action_responder_faq"), ("saludar", None),
+])
+def test_requests_for_something_else_leave_the_indicator_form(intent, target):
+    assert digression_target("indicador_form", intent) == target
+
+
+def test_an_answer_misread_as_another_intent_stays_an_answer_but_a_person_does_not():
+    assert digression_target("indicador_form", "faq", answers_form=True) is None
+    assert digression_target("indicador_form", "contactar_humano", answers_form=True) == "action_ofrecer_caso"
+    assert digression_target("caso_form", "cancelar") is None  # the case form has its own «cancelar»
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Hello, I need information about the schools please", "en"),
+    ("Bom dia, você pode me ajudar com a escola?", "pt"),
+    ("Bonjour, je voudrais des informations sur l'école", "fr"),
+    ("hola necesito la desercion de pasto", None), ("buenas tardes, que es la escuela de secretarias", None),
+    ("cobertura neta en Medellín 2019", None), ("ok", None),
+])
+def test_other_languages_are_recognised(text, lang):
+    assert other_language(text) == lang
+
+
+class _Form(RepairingFormValidation):
+    def name(self) -> str:
+        return "validate_indicador_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        return ["ind_lugar"]
+
+
+def _tracker(intent: str, asked: float | None = None) -> Tracker:
+    slots = {"requested_slot": "ind_lugar", "ind_lugar": None, S_ASKED: asked}
+    message = {"text": "algo", "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    return Tracker("u", slots, message, [], False, None, {"name": "indicador_form"}, "action_listen")
+
+
+DOMAIN = {"forms": {"indicador_form": {"required_slots": ["ind_lugar"]}}, "slots": {"ind_lugar": {}}}
+
+
+async def test_the_form_lets_go_and_serves_the_request_in_the_same_turn():
+    events = await _Form().run(CollectingDispatcher(), _tracker("contactar_humano"), DOMAIN)
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert {"event": "followup", "name": "action_ofrecer_caso", "timestamp": None} in events
+
+
+async def test_the_same_question_is_not_asked_a_third_time():
+    first = await _Form().run(CollectingDispatcher(), _tracker("informar_dato_indicador"), DOMAIN)
+    assert {"event": "slot", "name": S_ASKED, "value": 1.0, "timestamp": None} in first
+    last = await _Form().run(CollectingDispatcher(), _tracker("informar_dato_indicador", MAX_ASKS - 1), DOMAIN)
+    assert {"event": "followup", "name": "action_formas_de_avanzar", "timestamp": None} in last

@@ -1,0 +1,97 @@
+"""Reading an indicator question once: follow-ups change only what they name, corrections replace,
+short answers fill what was asked, and a place is never guessed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.indicators.question import Question, is_inquiry, read_question
+
+TODAY = date(2026, 11, 24)
+
+
+def talk(resolver, *turns):
+    """Turns are (text, intent, requested slot); returns the question after each turn."""
+    state, out = Question(), []
+    for text, intent, requested in turns:
+        reading = read_question(text, intent=intent, state=state, resolver=resolver, requested=requested, today=TODAY)
+        state = reading.question
+        out.append(state)
+    return out
+
+
+def test_short_answers_fill_what_was_asked(resolver):
+    *_, q = talk(resolver, ("necesito un dato de cobertura bruta", "consultar_indicador", None),
+                 ("del Huila", "informar_dato_indicador", "ind_lugar"), ("2017", "informar_dato_indicador", None))
+    assert (q.indicator, q.place, q.year) == ("cobertura_bruta", "dep:41", 2017)
+
+
+def test_a_bare_indicator_then_place_then_year(resolver):
+    *_, q = talk(resolver, ("quiero consultar un indicador", "consultar_indicador", None),
+                 ("deserción", None, "ind_indicador"), ("Pasto", None, "ind_lugar"),
+                 ("2016", "informar_dato_indicador", None))
+    assert (q.indicator, q.place, q.year, q.level) == ("desercion", "mun:52001", 2016, None)
+
+
+def test_follow_ups_change_only_what_they_name(resolver):
+    first, level, dept, prev = talk(
+        resolver, ("deserción escolar en Pasto 2017", "consultar_indicador", None),
+        ("y primaria?", "ajustar_consulta_indicador", None),
+        ("y para todo el departamento?", "ajustar_consulta_indicador", None),
+        ("y el año anterior?", "ajustar_consulta_indicador", None))
+    assert (first.indicator, first.level) == ("desercion", None)  # "escolar" is the total, not transición
+    assert (level.level, level.place, level.year) == ("primaria", "mun:52001", 2017)
+    assert (dept.place, dept.level) == ("dep:52", "primaria")
+    assert prev.year == 2016  # relative to the year of the conversation, not to today
+
+
+def test_corrections_replace_what_they_correct(resolver):
+    _, year, ind, place = talk(resolver, ("desercion Cali 2017", "consultar_indicador", None),
+                               ("perdón, quise decir 2018", None, None),
+                               ("no era deserción sino repitencia", None, None),
+                               ("quise decir Itagüí", None, None))
+    assert (year.year, year.indicator) == (2018, "desercion")
+    assert (ind.indicator, ind.year, ind.place) == ("repitencia", 2018, "mun:76001")
+    assert (place.place, place.indicator) == ("mun:05360", "repitencia")
+
+
+def test_choosing_among_same_name_municipalities(resolver):
+    asked, chosen = talk(resolver, ("cobertura neta en granada 2019", "consultar_indicador", None),
+                         ("el del Meta", "informar_dato_indicador", "ind_lugar"))
+    assert asked.place is None and asked.pending_place
+    assert chosen.place == "mun:50313"  # Granada (Meta), not the department of Meta
+
+
+def test_comparisons_and_levels_decided_by_the_other_place(resolver):
+    [q] = talk(resolver, ("desercion de Bolivar vs Antioquia en 2020", "comparar_indicador", None))
+    assert q.query == "comparacion" and q.places == ("dep:13", "dep:05")
+    [q] = talk(resolver, ("cobertura neta de Pasto y de Ipiales 2018", "consultar_indicador", None))
+    assert q.query == "comparacion" and q.places == ("mun:52001", "mun:52356")
+    [q] = talk(resolver, ("diferencia entre Pasto y Armenia en cobertura neta", "comparar_indicador", None))
+    assert q.places == () and q.pending_place == "Armenia"  # two Armenias: asked
+
+
+def test_a_year_range_limits_the_series(resolver):
+    [q] = talk(resolver, ("cobertura neta de Medellin entre 2015 y 2022", "consultar_indicador", None))
+    assert (q.query, q.years, q.place) == ("evolucion", (2015, 2022), "mun:05001")
+
+
+def test_the_secretaria_that_introduces_itself_is_not_the_question(resolver):
+    [q] = talk(resolver, ("soy de la secretaria de Nariño y necesito la desercion de Pasto en 2019",
+                          "consultar_indicador", None))
+    assert q.place == "mun:52001"
+
+
+def test_ambiguous_indicator_answered_by_its_word(resolver):
+    _, q = talk(resolver, ("necesito la cobertura de Pasto 2018", "consultar_indicador", None),
+                ("la bruta", "informar_dato_indicador", "ind_indicador"))
+    assert q.indicator == "cobertura_bruta" and q.place == "mun:52001"
+
+
+def test_an_inquiry_is_not_an_indicator_question(resolver):
+    text = "cuanto nos asignaron por SGP este año para la secretaria de Pasto"
+    reading = read_question(text, intent="consultar_indicador", state=Question(), resolver=resolver, today=TODAY)
+    assert is_inquiry(text, reading)
+    text = "quiero consultar un indicador de mi municipio"
+    reading = read_question(text, intent="consultar_indicador", state=Question(), resolver=resolver, today=TODAY)
+    assert not is_inquiry(text, reading)
