@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.clarify import Labels, clarification_options, faq_topic, is_noise, load_labels
-from bot.repair import other_language
+from bot.repair import needs_ministry, other_language
 
 
 class ActionAskAffirmation(Action):
@@ -50,9 +51,12 @@ class ActionResponderFaq(Action):
         return "action_responder_faq"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        topic = faq_topic(tracker.latest_message or {}, self._labels or load_labels())
+        message = tracker.latest_message or {}
+        topic = faq_topic(message, self._labels or load_labels())
         if topic is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(response=f"utter_faq/{topic}")
+        if needs_ministry(message):  # what the Escuela says may not settle it: a MEN area can
+            return [SlotSet("caso_motivo", "requiere_gestion"), FollowupAction("action_ofrecer_caso")]
         return []

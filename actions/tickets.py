@@ -13,6 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.places import PlaceResolver, get_resolver
 from bot.tickets.codes import parse_code
 from bot.tickets.conversation import (
     escalation_reason,
@@ -21,7 +22,6 @@ from bot.tickets.conversation import (
     suggest_description,
     transcript_turns,
 )
-from bot.tickets.etc import EtcResolver, default_etc_resolver
 from bot.tickets.service import TicketRequest, TicketService, TicketValidationError, TicketView
 from bot.tickets.validation import check_cargo, check_description, check_email, check_name, check_phone
 
@@ -151,16 +151,19 @@ class ActionConsentimientoNegado(Action):
 
 
 class ValidateCasoForm(FormValidationAction):
-    def __init__(self, resolver: EtcResolver | None = None) -> None:
+    def __init__(self, resolver: PlaceResolver | None = None) -> None:
         self._resolver = resolver
 
     def name(self) -> str:
         return "validate_caso_form"
 
     @property
-    def resolver(self) -> EtcResolver:
+    def resolver(self) -> PlaceResolver:
+        """The one place resolver (the same names, aliases and typos as the indicator questions)."""
         if self._resolver is None:
-            self._resolver = default_etc_resolver()
+            from bot.settings import get_settings
+
+            self._resolver = get_resolver(get_settings().database_url)
         return self._resolver
 
     def validate_caso_nombre(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
@@ -186,7 +189,7 @@ class ValidateCasoForm(FormValidationAction):
     def validate_caso_etc(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if value is None:  # emptied by a correction or a reset: nothing typed to check
             return {"caso_etc": None}
-        resolution = self.resolver.resolve(str(value or ""))
+        resolution = self.resolver.resolve_etc(str(value or ""))
         if resolution.match is not None:
             if resolution.via_municipality:
                 dispatcher.utter_message(

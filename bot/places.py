@@ -358,6 +358,46 @@ class PlaceResolver:
         return [replace(m, gap=tuple(words[out[n - 1].end : m.start]) if n else tuple(words[: m.start]))
                 for n, m in enumerate(out)]
 
+    # the requester's ETC (cases, peers) -------------------------------------------------------------
+    def etc_of(self, place: Place) -> tuple[EtcOption, str | None] | None:
+        """The ETC that runs the schools of ``place`` and, for a non-certified municipality, its name."""
+        if place.etc_key:  # a municipal ETC (its municipality), Bogotá, or a departmental ETC itself
+            etc_place = self.get(place.etc_key)
+            return EtcOption(_etc_code(place.etc_key) or "", (etc_place or place).name), None
+        if place.kind == DEPARTAMENTO:
+            etc = self.departmental_etc_of(place)
+            return (EtcOption(_etc_code(etc.key) or "", etc.name), None) if etc else None
+        if place.kind == MUNICIPIO and place.department_name:
+            dept = self.resolve(place.department_name, prefer_kind=DEPARTAMENTO)
+            if dept.ok and dept.place.kind == DEPARTAMENTO:
+                found = self.etc_of(dept.place)
+                return (found[0], place.name) if found else None
+        return None
+
+    def resolve_etc(self, text: str) -> EtcResolution:
+        """The secretaría a user names ("SED Cauca", "Abejorral" -> Antioquia (ETC), "3759")."""
+        raw = (text or "").strip()
+        if raw.isdigit():
+            option = self.etc_option(raw)
+            return EtcResolution(match=option) if option else EtcResolution()
+        core = _ETC_PREFIXES.sub("", normalize(raw.replace("(ETC)", "")) + " ").strip()
+        res = self.resolve(core or raw, prefer_kind=DEPARTAMENTO)
+        if res.ok:
+            found = self.etc_of(res.place)
+            return EtcResolution(match=found[0], via_municipality=found[1]) if found else EtcResolution()
+        options: list[EtcOption] = []
+        for place in (*res.candidates, *res.suggestions):
+            found = self.etc_of(place)
+            if found and found[0] not in options:
+                options.append(found[0])
+        return EtcResolution(candidates=tuple(options[:3]))
+
+    def etc_option(self, code: str) -> EtcOption | None:
+        place = self.get(f"etc:{code}")
+        if place is None:  # a municipal ETC is kept as its municipality
+            place = next((p for p in self._ix.places.values() if p.etc_key == f"etc:{code}"), None)
+        return EtcOption(str(code), place.name) if place else None
+
     # gazetteer internals --------------------------------------------------------------------------
     def _keys_of(self, name: str) -> set[str]:
         return self._exact(name) or self._ix.variants.get(name, set())
@@ -448,6 +488,36 @@ class PlaceResolver:
         inside = [self._ix.places[k] for k in keys
                   if self._ix.places[k].kind in (MUNICIPIO, ETC) and self._ix.places[k].department_name == dept.name]
         return [p for p in inside if p.kind == MUNICIPIO] or inside
+
+
+@dataclass(frozen=True)
+class EtcOption:
+    """One of the 96 ETC (entidades territoriales certificadas): its MEN code and name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EtcResolution:
+    """The requester's ETC: a match, or the candidates to offer."""
+
+    match: EtcOption | None = None
+    via_municipality: str | None = None  # set when a non-certified municipality led to its ETC
+    candidates: tuple[EtcOption, ...] = ()
+
+
+# How people name their secretaría before the place ("secretaría de educación del Cauca", "SED Bogotá").
+_ETC_PREFIXES = re.compile(
+    r"^(?:(?:la|el)\s+)?(?:secretaria\s+(?:de\s+)?(?:educacion\s+)?(?:departamental\s+|municipal\s+|distrital\s+)?"
+    r"(?:de\s+|del\s+)?|sec\s+(?:de\s+)?(?:educacion\s+)?(?:de\s+|del\s+)?|sed\s+|sem\s+|gobernacion\s+(?:de\s+|del\s+)?"
+    r"|alcaldia\s+(?:de\s+|del\s+)?|departamento\s+(?:de\s+|del\s+)?|municipio\s+(?:de\s+)?|distrito\s+(?:de\s+)?"
+    r"|etc\s+)+"
+)
+
+
+def _etc_code(key: str | None) -> str | None:
+    return key.split(":", 1)[1] if key and key.startswith("etc:") else None
 
 
 @dataclass(frozen=True)

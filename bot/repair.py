@@ -100,3 +100,17 @@ def other_language(text: str) -> str | None:
     if best >= 2 and best >= 0.5 * len(words) and best > 2 * spanish:
         return lang
     return None
+
+
+# --------------------------------------------------------------------------- answers that need the Ministry
+ESCALATION_INTENTS = frozenset({"solicitar_gestion_men", "contactar_humano"})
+# An FAQ or catalog answer also offers a case when the NLU gives an escalation intent at least this
+# probability (chosen on the validation conversations, docs/benchmarks.md).
+MINISTRY_MIN_CONFIDENCE = 0.2
+
+
+def needs_ministry(parse_data: dict, threshold: float = MINISTRY_MIN_CONFIDENCE) -> bool:
+    """The message also reads as an inquiry for a MEN area (procedures, money, staff, a decision…)."""
+    ranking = parse_data.get("intent_ranking") or []
+    return any(item.get("name") in ESCALATION_INTENTS and (item.get("confidence") or 0) >= threshold
+               for item in ranking[:3])

@@ -70,3 +70,14 @@ def test_unlikely_intents_are_not_offered():
               "intent_ranking": [{"name": "capacidades", "confidence": 0.05}]}
     ActionAskAffirmation(LABELS).run(dispatcher, tracker(latest), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def test_an_faq_answer_to_an_inquiry_also_offers_a_case():
+    dispatcher = CollectingDispatcher()
+    latest = {"text": "la escuela me puede aprobar la planta?", "intent": {"name": "faq", "confidence": 0.5},
+              "entities": [{"entity": "tema", "value": "consignas"}],
+              "intent_ranking": [{"name": "faq", "confidence": 0.5},
+                                 {"name": "solicitar_gestion_men", "confidence": 0.4}]}
+    events = ActionResponderFaq(LABELS).run(dispatcher, tracker(latest), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/consignas"]
+    assert {"event": "followup", "name": "action_ofrecer_caso", "timestamp": None} in events

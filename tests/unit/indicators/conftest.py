@@ -1,4 +1,4 @@
-"""Fixtures of the indicators tests: the real MEN files loaded once per session into a temporary SQLite file."""
+"""Fixtures of the indicators tests (the loaded database and the place resolver are in tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,6 @@ TODAY = date(2026, 11, 24)
 
 
 @pytest.fixture(scope="session")
-def loaded_db(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('indicators') / 'ind.db'}"
-    report = load(url, DATA_DIR)
-    assert not report.skipped
-    return url
-
-
-@pytest.fixture(scope="session")
 def load_report(loaded_db):
     """A second load of the same files: must be skipped (idempotent)."""
     return load(loaded_db, DATA_DIR)
@@ -37,10 +29,3 @@ def charts_dir(tmp_path) -> Path:
 @pytest.fixture
 def service(loaded_db, charts_dir) -> IndicatorService:
     return IndicatorService(loaded_db, charts_dir=charts_dir, live_enabled=False, today=TODAY)
-
-
-@pytest.fixture(scope="session")
-def resolver(loaded_db):
-    from bot.places import get_resolver
-
-    return get_resolver(loaded_db)

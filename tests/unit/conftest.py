@@ -1,0 +1,24 @@
+"""Fixtures shared by the unit tests: the real MEN files loaded once per session into a temporary SQLite
+file, and the one place resolver built on it (indicators, cases and peers use the same)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.indicators.loader import load
+from bot.indicators.sources import DEFAULT_DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def loaded_db(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('indicators') / 'ind.db'}"
+    report = load(url, DEFAULT_DATA_DIR)
+    assert not report.skipped
+    return url
+
+
+@pytest.fixture(scope="session")
+def resolver(loaded_db):
+    from bot.places import get_resolver
+
+    return get_resolver(loaded_db)
