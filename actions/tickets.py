@@ -13,6 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.repair import RepairingFormValidation
 from bot.places import PlaceResolver, get_resolver
 from bot.tickets.codes import parse_code
 from bot.tickets.conversation import (
@@ -441,7 +442,7 @@ class ActionConsultarCaso(Action):
         return [SlotSet("caso_consulta_codigo", str(parsed)), SlotSet("caso_requiere_correo", True)]
 
 
-class ValidateConsultaCasoForm(FormValidationAction):
+class ValidateConsultaCasoForm(RepairingFormValidation):
     def name(self) -> str:
         return "validate_consulta_caso_form"
 
