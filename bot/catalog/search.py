@@ -50,10 +50,18 @@ class CatalogEntry:
     tags: tuple[str, ...] = ()
     source: str = ""
     is_sample: bool = False
+    evidence: str = ""
+    topics: tuple[str, ...] = ()
+    territories: tuple[str, ...] = ()
 
     @property
     def type_label(self) -> str:
         return CONTENT_TYPES.get(self.type, self.type)
+
+    @property
+    def is_placeholder(self) -> bool:
+        """A sample entry without a link (the starter catalog before the MEN's real resources)."""
+        return self.is_sample and not self.url
 
     @classmethod
     def from_row(cls, item: CatalogItem) -> CatalogEntry:
@@ -70,6 +78,9 @@ class CatalogEntry:
             tags=tuple(item.tags or ()),
             source=item.source or "",
             is_sample=bool(item.is_sample),
+            evidence=item.evidence or "",
+            topics=tuple(item.topics or ()),
+            territories=tuple(item.territories or ()),
         )
 
 
@@ -178,6 +189,10 @@ class CatalogIndex:
         self.docs: list[_Doc] = []
         self.vocabulary: set[str] = set()  # plain words, for typo correction
         df: Counter[str] = Counter()
+        entries = list(entries)
+        if any(e.url and not e.is_sample for e in entries):  # never a placeholder next to real entries
+            entries = [e for e in entries if not e.is_placeholder]
+        self.entries: tuple[CatalogEntry, ...] = tuple(entries)
         for entry in entries:
             doc = self._document(entry)
             self.docs.append(doc)
@@ -194,7 +209,9 @@ class CatalogIndex:
             "tags": " ".join(entry.tags),
             "summary": entry.summary,
             "type": CONTENT_TYPES.get(entry.type, entry.type),
-            "themes": " ".join(self.area_names.get(code, "") for code in entry.themes),
+            "themes": " ".join(
+                [self.area_names.get(code, "") for code in entry.themes] + [_topic_name(t) for t in entry.topics]
+            ),
         }
 
     def _document(self, entry: CatalogEntry) -> _Doc:
@@ -261,8 +278,23 @@ class CatalogIndex:
         return scored, corrections
 
 
+def _topic_name(slug: str) -> str:
+    from bot.catalog.places import topic_name
+
+    return topic_name(slug)
+
+
 # Everyday words for the content types, besides their codes and labels.
 TYPE_WORDS: dict[str, str] = {
+    "ley": "norma",
+    "decreto": "norma",
+    "resolucion": "norma",
+    "normatividad": "norma",
+    "normativa": "norma",
+    "noticia": "noticia",
+    "comunicado": "noticia",
+    "estadisticas": "datos",
+    "microdatos": "datos",
     "video": "grabacion_encuentro",
     "grabacion": "grabacion_encuentro",
     "webinar": "grabacion_encuentro",
