@@ -46,4 +46,16 @@ class ActionResponderFaq(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(response=f"utter_faq/{topic}")
+        _offer_related_resources(dispatcher, tracker, domain, f"utter_faq/{topic}")
         return []
+
+
+def _offer_related_resources(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, response: str) -> None:
+    """Catalog entries about the programmes (SIMAT, PAE…) that the question or the answer names (issue 16)."""
+    from actions.catalog import offer_related_resources
+
+    question = (tracker.latest_message or {}).get("text") or ""
+    if question.startswith("/"):
+        question = ""
+    answer = " ".join(str(r.get("text") or "") for r in ((domain or {}).get("responses") or {}).get(response, []))
+    offer_related_resources(dispatcher, tracker, f"{question} {answer}")
