@@ -12,6 +12,15 @@ from bot.catalog.search import CatalogEntry, CatalogIndex, SynonymTable
 from bot.db import session_scope
 
 
+# Ranking mechanics (typos, synonyms, filters, paging) on a fixed fixture: the former placeholder
+# catalog (tests/unit/catalog/fixtures/catalogo_muestra.yml). The MEN's real resources are tested
+# in test_catalog_men_resources.py; search quality is measured by scripts/eval_catalog.py.
+@pytest.fixture
+def catalog_db(sample_db) -> str:
+    return sample_db
+
+
+
 def keys(page) -> list[str]:
     return [h.entry.key for h in page.hits]
 
