@@ -20,7 +20,6 @@ def catalog_db(sample_db) -> str:
     return sample_db
 
 
-
 def keys(page) -> list[str]:
     return [h.entry.key for h in page.hits]
 
