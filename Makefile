@@ -81,7 +81,7 @@ test: install lint unit validate conversations integration browser
 eval: install
 	@"$(BIN)/python" scripts/eval_nlu.py --model "$$(scripts/ensure_model.sh)"
 	@if [ -f scripts/eval_routing.py ]; then "$(BIN)/python" scripts/eval_routing.py --fail-under 0.9; fi
-	@"$(BIN)/python" scripts/eval_catalog.py
+	@"$(BIN)/python" scripts/eval_catalog.py --motor todos
 
 bench: install
 	@for s in scripts/bench_*.py; do "$(BIN)/python" "$$s" || exit 1; done
