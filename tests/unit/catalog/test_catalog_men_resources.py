@@ -167,7 +167,7 @@ def test_web_chat_gets_a_labelled_link_whatsapp_and_telegram_the_plain_url(searc
     url = raw_entries()["decreto-501-2016-jornada-unica"]
     web = _search_answer(search, "decreto de la jornada unica", "socketio")[0]
     assert web.startswith("1. Decreto 501 de 2016 – Reglamentación de la Jornada Única\n")
-    assert "Tipo: norma · expedida el 30 de marzo de 2016 · verifique su vigencia antes de aplicarla." in web
+    assert "Tipo: Norma · expedida el 30 de marzo de 2016 · verifique su vigencia antes de aplicarla." in web
     assert web.endswith(f"[Abrir la norma en jurinfo.jep.gov.co]({url})")
     for channel in ("whatsapp", "telegram", "rest"):
         plain = _search_answer(search, "decreto de la jornada unica", channel)[0]
