@@ -22,7 +22,7 @@ from actions.catalog import (
 from bot.catalog.importer import ImportValidationError, import_file
 from bot.catalog.models import CatalogItem
 from bot.catalog.places import territories_in, topics_in
-from bot.catalog.present import item_response, site_of
+from bot.catalog.present import item_response, item_values, site_of
 from bot.catalog.resources import latest_news, parse_news_request, programs_in, related_resources
 from bot.catalog.search import CatalogEntry
 from bot.db import session_scope
@@ -289,3 +289,20 @@ def test_faq_answer_offers_resources_when_the_question_names_a_programme(search,
     ActionResponderFaq(load_labels()).run(d, t, DOMAIN)
     names = [m["response"] for m in d.messages]
     assert names[0].startswith("utter_faq/") and "utter_catalogo_relacionados" in names
+
+
+def test_every_catalog_url_becomes_exactly_that_link_in_the_web_chat(search):
+    """The web chat (webapp/static/chat.js) turns [label](url) into a link: its own pattern must
+    capture every URL of the catalog whole, as written in the file."""
+    source = (PROJECT_ROOT / "webapp" / "static" / "chat.js").read_text(encoding="utf-8")
+    pattern = re.search(r"var LINK_RE = /(.+)/g;", source).group(1).replace("\\/", "/")
+    link_re = re.compile(pattern)
+    for key, url in raw_entries().items():
+        e = next(x for x in search.index().entries if x.key == key)
+        message = {"response": item_response(e, "socketio"), **item_values(e, 1)}
+        found = link_re.findall(rendered(message))
+        assert [(label, href) for label, href, _ in found] == [(f"Abrir {_object(e)} en {site_of(url)}", url)], key
+
+
+def _object(e: CatalogEntry) -> str:
+    return {"noticia": "la noticia", "norma": "la norma"}.get(e.type, "la página")
