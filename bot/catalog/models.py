@@ -38,7 +38,7 @@ CONTENT_TYPES: dict[str, str] = {
     "enlace_aliado": "Enlace con aliado",
     "seccion": "Sección de la Escuela Virtual",
     "micrositio": "Micrositio",
-    "programa": "Programa del MEN",
+    "programa": "Programa",
     "publicacion": "Publicación",
     # Types of the MEN resources file (data/catalog/recursos-men.yml, issue 16).
     "norma": "Norma",
