@@ -19,7 +19,7 @@ STAMP := $(VENV)/.installed-$(REQ_HASH)
 help:
 	@echo "make run    instala lo que falte, entrena si cambió algo y arranca todo (Ctrl-C detiene)"
 	@echo "make test   instala lo que falte y ejecuta todas las pruebas"
-	@echo "make eval   evalúa el NLU y el enrutamiento con los conjuntos reservados"
+	@echo "make eval   evalúa el NLU, el enrutamiento y la búsqueda del catálogo con los conjuntos reservados"
 	@echo "make bench  mide tiempos de respuesta y de carga"
 
 $(STAMP): requirements.txt
@@ -81,6 +81,7 @@ test: install lint unit validate conversations integration browser
 eval: install
 	@"$(BIN)/python" scripts/eval_nlu.py --model "$$(scripts/ensure_model.sh)"
 	@if [ -f scripts/eval_routing.py ]; then "$(BIN)/python" scripts/eval_routing.py --fail-under 0.9; fi
+	@"$(BIN)/python" scripts/eval_catalog.py --motor todos
 
 bench: install
 	@for s in scripts/bench_*.py; do "$(BIN)/python" "$$s" || exit 1; done

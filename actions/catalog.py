@@ -1,5 +1,11 @@
-"""Actions of "Quiero aprender" (catalog search), encuentros (events, subscriptions) and
-"Quiero conectarme" (peers). Thin: tracker -> bot.catalog -> events + domain responses."""
+"""Actions of "Quiero aprender" (catalog search), news of the sector, resources related to an
+answer, encuentros (events, subscriptions) and "Quiero conectarme" (peers).
+Thin: tracker -> bot.catalog -> events + domain responses.
+
+Hook for other features (issue 16): :func:`offer_related_resources` (or the action
+``action_ofrecer_recursos_relacionados`` after an answer) offers the catalog entries about the
+programmes and systems (SIMAT, SIMPADE, PAE, jornada única, Colombia Aprende…) that a text names.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,10 @@ from bot.catalog.peers import (
     PeerResult,
     parse_peer_question,
 )
-from bot.catalog.search import PAGE_SIZE, CatalogSearchService, SearchPage, content_type_from
+from bot.catalog.places import topic_name
+from bot.catalog.present import utter_item
+from bot.catalog.resources import is_about, latest_news, parse_news_request, programs_in, related_resources
+from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
 from bot.catalog.subscriptions import SubscriptionError, SubscriptionService
 from bot.indicators.catalog import format_value
 from bot.indicators.text import format_number
@@ -73,8 +82,13 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return str(values[0]) if values else None
 
 
+def _channel(tracker: Tracker) -> str:
+    """The channel of the conversation: web chat (``socketio``) gets labelled links, the others plain URLs."""
+    return tracker.get_latest_input_channel() or ""
+
+
 # --------------------------------------------------------------------------- Quiero aprender
-def _utter_page(dispatcher: CollectingDispatcher, page: SearchPage) -> None:
+def _utter_page(dispatcher: CollectingDispatcher, page: SearchPage, channel: str = "") -> None:
     tipo = CONTENT_TYPES.get(page.tipo or "", "")
     span = {"desde": page.offset + 1, "hasta": page.offset + len(page.hits), "total": page.total}
     if page.query:
@@ -87,13 +101,9 @@ def _utter_page(dispatcher: CollectingDispatcher, page: SearchPage) -> None:
         filtro = f" ({tipo})" if tipo else ""
         dispatcher.utter_message(response="utter_catalogo_encabezado_listado", filtro=filtro, **span)
     for n, hit in enumerate(page.hits, start=page.offset + 1):
-        e = hit.entry
-        values = {"n": n, "titulo": e.title, "tipo": e.type_label, "resumen": e.summary}
-        if e.url:
-            dispatcher.utter_message(response="utter_catalogo_item_enlace", url=e.url, **values)
-        else:
-            dispatcher.utter_message(response="utter_catalogo_item", **values)
-    if page.any_sample and page.offset == 0:
+        utter_item(dispatcher, hit.entry, n, channel)
+    # The index never mixes placeholders with real entries: the note shows only with placeholders.
+    if any(h.entry.is_placeholder for h in page.hits) and page.offset == 0:
         dispatcher.utter_message(response="utter_catalogo_nota_muestra", json_message=SAMPLE_METADATA)
     if page.has_more:
         dispatcher.utter_message(response="utter_catalogo_ver_mas")
@@ -140,7 +150,7 @@ class ActionBuscarContenido(Action):
             return [SlotSet("catalogo_siguiente", None)]
         for written, fixed in page.corrections.items():
             dispatcher.utter_message(response="utter_catalogo_correccion", escrito=written, corregido=fixed)
-        _utter_page(dispatcher, page)
+        _utter_page(dispatcher, page, _channel(tracker))
         return _page_slots(page)
 
 
@@ -163,6 +173,8 @@ class ActionVerMasContenido(Action):
                 dispatcher.utter_message(response="utter_catalogo_sin_busqueda_previa")
             return []
         search = self._search or _shared("search", CatalogSearchService)
+        if tracker.get_slot("catalogo_tipo") == NEWS_MODE:
+            return _utter_news(dispatcher, tracker, search, query, int(offset))
         try:
             page = search.search(query, tipo=tracker.get_slot("catalogo_tipo"), offset=int(offset), limit=PAGE_SIZE)
         except SQLAlchemyError:
@@ -172,8 +184,134 @@ class ActionVerMasContenido(Action):
         if not page.hits:
             dispatcher.utter_message(response="utter_catalogo_fin")
             return [SlotSet("catalogo_siguiente", None)]
-        _utter_page(dispatcher, page)
+        _utter_page(dispatcher, page, _channel(tracker))
         return _page_slots(page)
+
+
+# --------------------------------------------------------------------------- news of the sector
+NEWS_MODE = "noticias_recientes"  # value of catalogo_tipo while paging news ("ver más")
+
+
+def _utter_news(
+    dispatcher: CollectingDispatcher, tracker: Tracker, search: CatalogSearchService, query: str, offset: int
+) -> list[EventType]:
+    request = parse_news_request(query)
+    try:
+        news = latest_news(search.index().entries, topics=request.topics, territory=request.territory)
+    except SQLAlchemyError:
+        logger.exception("news look-up failed")
+        dispatcher.utter_message(response="utter_catalogo_error")
+        return []
+    filters = {}
+    if request.topics:
+        filters["tema"] = " o ".join(topic_name(t) for t in request.topics)
+    if request.territory:
+        filters["territorio"] = request.territory
+    suffix = "".join(f"_{k}" for k in ("tema", "territorio") if k in filters)
+    if not news:
+        if filters:
+            dispatcher.utter_message(response=f"utter_noticias_sin_resultados{suffix}", **filters)
+        else:
+            dispatcher.utter_message(response="utter_noticias_sin_resultados")
+        return [SlotSet("catalogo_siguiente", None)]
+    page = news[offset : offset + PAGE_SIZE]
+    if not page:
+        dispatcher.utter_message(response="utter_catalogo_fin")
+        return [SlotSet("catalogo_siguiente", None)]
+    span = {"desde": offset + 1, "hasta": offset + len(page), "total": len(news)}
+    dispatcher.utter_message(response=f"utter_noticias_encabezado{suffix}", **filters, **span)
+    channel = _channel(tracker)
+    for n, entry in enumerate(page, start=offset + 1):
+        utter_item(dispatcher, entry, n, channel)
+    more = offset + len(page) < len(news)
+    if offset == 0:
+        dispatcher.utter_message(response="utter_noticias_nota_fecha")
+    if more:
+        dispatcher.utter_message(response="utter_catalogo_ver_mas")
+    return [
+        SlotSet("catalogo_consulta", query),
+        SlotSet("catalogo_tipo", NEWS_MODE),
+        SlotSet("catalogo_siguiente", float(offset + len(page)) if more else None),
+    ]
+
+
+class ActionConsultarNoticias(Action):
+    """«Quiero informarme»: news of the MEN and the sector, newest first, by topic and territory if named."""
+
+    def __init__(self, search: CatalogSearchService | None = None) -> None:
+        self._search = search
+
+    def name(self) -> str:
+        return "action_consultar_noticias"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        search = self._search or _shared("search", CatalogSearchService)
+        return _utter_news(dispatcher, tracker, search, _user_text(tracker).strip(), 0)
+
+
+# --------------------------------------------------------------------------- related resources
+def offer_related_resources(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    *,
+    entries: list[CatalogEntry] | None = None,
+    search: CatalogSearchService | None = None,
+) -> list[CatalogEntry]:
+    """Offer the catalog entries about the programmes ``text`` names (nothing when it names none).
+
+    For other features: call it after an answer with the answer's text and the user's question,
+    e.g. ``offer_related_resources(dispatcher, tracker, f"{question} {answer}")``. Never raises
+    on a database problem (the answer already given stands); returns what it offered.
+    """
+    programs = programs_in(text)
+    if not programs:
+        return []
+    try:
+        if entries is None:
+            entries = list((search or _shared("search", CatalogSearchService)).index().entries)
+        found = related_resources(text, entries)
+    except SQLAlchemyError:
+        logger.exception("related resources look-up failed")
+        return []
+    if not found:
+        return []
+    names = [p.name for p in programs if any(is_about(e, p) for e in found)] or [programs[0].name]
+    dispatcher.utter_message(response="utter_catalogo_relacionados", programas=_join(names))
+    channel = _channel(tracker)
+    for n, entry in enumerate(found, start=1):
+        utter_item(dispatcher, entry, n, channel)
+    return found
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " y " + names[-1]
+
+
+def _bot_texts_since_user(tracker: Tracker) -> list[str]:
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot" and event.get("text"):
+            texts.append(str(event["text"]))
+    return list(reversed(texts))
+
+
+class ActionOfrecerRecursosRelacionados(Action):
+    """After an answer (FAQ, indicator…): the entries about the programmes named in the question or
+    in the answer just given. Silent when none is named."""
+
+    def __init__(self, search: CatalogSearchService | None = None) -> None:
+        self._search = search
+
+    def name(self) -> str:
+        return "action_ofrecer_recursos_relacionados"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = " ".join([_user_text(tracker), *_bot_texts_since_user(tracker)])
+        offer_related_resources(dispatcher, tracker, text, search=self._search)
+        return []
 
 
 # --------------------------------------------------------------------------- encuentros

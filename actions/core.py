@@ -57,6 +57,18 @@ class ActionResponderFaq(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(response=f"utter_faq/{topic}")
+        _offer_related_resources(dispatcher, tracker, domain, f"utter_faq/{topic}")
         if needs_ministry(message):  # what the Escuela says may not settle it: a MEN area can
             return [SlotSet("caso_motivo", "requiere_gestion"), FollowupAction("action_ofrecer_caso")]
         return []
+
+
+def _offer_related_resources(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, response: str) -> None:
+    """Catalog entries about the programmes (SIMAT, PAE…) that the question or the answer names."""
+    from actions.catalog import offer_related_resources
+
+    question = (tracker.latest_message or {}).get("text") or ""
+    if question.startswith("/"):
+        question = ""
+    answer = " ".join(str(r.get("text") or "") for r in ((domain or {}).get("responses") or {}).get(response, []))
+    offer_related_resources(dispatcher, tracker, f"{question} {answer}")

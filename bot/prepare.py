@@ -1,4 +1,4 @@
-"""Get a database ready for the assistant: migrations, indicator tables and the starter catalog.
+"""Get a database ready for the assistant: migrations, indicator tables, the catalog and the events.
 
 ``python -m bot preparar`` — run by `make run` and by the tests before the action server starts.
 Every step is idempotent: an up-to-date database is left as it is.
@@ -12,12 +12,14 @@ import time
 
 from bot.settings import PROJECT_ROOT
 
-STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "catalogo_inicial.yml"
+# The MEN's real public resources (issue 16; provenance in data/catalog/SOURCES.md). Importing it
+# retires the placeholders of the former starter catalog from an existing database.
+STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "recursos-men.yml"
 STARTER_EVENTS = PROJECT_ROOT / "data" / "catalog" / "eventos_inicial.yml"
 
 
 def prepare(url: str | None = None, *, progress: bool = False) -> list[str]:
-    """Migrate, load the indicators and import the starter catalog and events; returns a log."""
+    """Migrate, load the indicators and import the catalog and the starter events; returns a log."""
     from bot.catalog.importer import CATALOG_SCHEMA, EVENT_SCHEMA, import_file
     from bot.catalog.themes import area_names
     from bot.db import session_scope
@@ -33,10 +35,10 @@ def prepare(url: str | None = None, *, progress: bool = False) -> list[str]:
     report = load(url, force=False, progress=progress)
     log.append("Indicadores sin cambios." if report.skipped else f"Indicadores cargados: {report.values} valores.")
     themes = area_names().keys()
-    for path, kind in ((STARTER_CATALOG, CATALOG_SCHEMA.kind), (STARTER_EVENTS, EVENT_SCHEMA.kind)):
+    for path, kind, sample in ((STARTER_CATALOG, CATALOG_SCHEMA.kind, None), (STARTER_EVENTS, EVENT_SCHEMA.kind, True)):
         if path.exists():
             with session_scope(url) as session:
-                result = import_file(session, path, kind, valid_themes=themes, sample=True)
+                result = import_file(session, path, kind, valid_themes=themes, sample=sample)
             log.append(f"{path.name}: {result.total} registros ({result.created} nuevos, {result.updated} actualizados).")
     return log
 

@@ -3,12 +3,16 @@
     python -m bot catalogo importar ARCHIVO [--formato csv|json|yaml] [--muestra|--no-muestra]
                                             [--retirar-ausentes] [--simular]
     python -m bot catalogo buscar "texto" [--tipo guia] [--tema DCE-PER] [--desde 0]
+    python -m bot catalogo noticias ["texto con tema o territorio"]
+    python -m bot catalogo verificar-enlaces [--archivo data/catalog/recursos-men.yml] [--salida var]
+                                             [--tiempo 15] [--simultaneas 4]
     python -m bot eventos importar ARCHIVO [...mismas opciones]
     python -m bot eventos proximos
     python -m bot eventos avisos [--marcar]
     python -m bot pares "Soacha" [--indicador desercion] [--nivel total] [--desde 2017 --hasta 2021]
 
-Exit status: 0 done, 1 invalid file (every error is listed; nothing was imported).
+Exit status: 0 done, 1 invalid file (every error is listed; nothing was imported);
+``verificar-enlaces``: 0 every link works, 3 some link is broken, moved or did not answer (see the report).
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--desde", type=int, default=0, help="posición del primer resultado")
     search.add_argument("--cuantos", type=int, default=3)
     search.set_defaults(func=_cmd_search)
+    news = csub.add_parser("noticias", help="Noticias del catálogo, de la más reciente a la más antigua")
+    news.add_argument("texto", nargs="?", default="", help="tema o territorio, p. ej. 'PAE en Nariño'")
+    news.set_defaults(func=_cmd_news)
+    links = csub.add_parser(
+        "verificar-enlaces", help="Revisar cada URL del catálogo y escribir el informe de enlaces rotos o movidos"
+    )
+    links.add_argument("--archivo", help="revisar las URL de un archivo en lugar de la base de datos")
+    links.add_argument("--salida", default=None, help="carpeta del informe (por defecto var/)")
+    links.add_argument("--tiempo", type=float, default=15.0, help="segundos de espera por solicitud")
+    links.add_argument("--simultaneas", type=int, default=4, help="solicitudes a la vez")
+    links.set_defaults(func=_cmd_check_links)
 
     events = subparsers.add_parser("eventos", help="Encuentros, talleres y sesiones de la Escuela")
     esub = events.add_subparsers(dest="eventos_cmd", metavar="ACCION")
@@ -112,6 +127,32 @@ def _cmd_search(args: argparse.Namespace) -> int:
         )
         print(f"   {hit.entry.summary}")
     return 0
+
+
+def _cmd_news(args: argparse.Namespace) -> int:
+    from bot.catalog.resources import latest_news, parse_news_request
+    from bot.catalog.search import CatalogSearchService
+
+    request = parse_news_request(args.texto)
+    news = latest_news(CatalogSearchService().index().entries, topics=request.topics, territory=request.territory)
+    print(f"Filtros: temas={list(request.topics) or '-'} territorio={request.territory or '-'}; {len(news)} noticia(s)")
+    for e in news:
+        print(f"- {e.published_on or 'sin fecha'}  {e.title}\n  {e.url}")
+    return 0
+
+
+def _cmd_check_links(args: argparse.Namespace) -> int:
+    from bot.catalog.links import check_links, links_from_catalog, links_from_file, write_report
+    from bot.settings import PROJECT_ROOT
+
+    links = links_from_file(args.archivo) if args.archivo else links_from_catalog()
+    print(f"Revisando {len(links)} enlaces (HEAD y, si hace falta, GET; {args.tiempo:g} s por solicitud)...")
+    results = check_links(links, timeout=args.tiempo, workers=args.simultaneas)
+    md, csv_path = write_report(results, args.salida or PROJECT_ROOT / "var")
+    bad = [r for r in results if r.needs_attention]
+    print(f"{len(results) - len(bad)} funcionan, {len(bad)} rotos, movidos o sin respuesta.")
+    print(f"Informe: {md} (y {csv_path.name})")
+    return 3 if bad else 0
 
 
 def _cmd_upcoming(args: argparse.Namespace) -> int:

@@ -16,6 +16,13 @@ Catalog fields (column names are accent/case-insensitive; aliases in ``CATALOG_A
 ``muestra`` (sí/no). Event fields: see ``data/catalog/eventos_inicial.yml``.
 JSON/YAML files hold either a list of records or a mapping with one list (``contenidos:`` /
 ``eventos:``) plus file-level keys such as ``muestra: true`` and ``nota``.
+
+The MEN resources file (``recursos:`` list, ``data/catalog/recursos-men.yml``, see its
+``SOURCES.md``) is read with its own fields: ``id``, ``titulo``, ``tipo``, ``temas`` (topic slugs of
+``data/catalog/temas.yml``, each also giving its MEN area), ``descripcion``, ``url`` (required, kept
+exactly as written), ``fuente_consultada`` (date stated by the page, or null) and ``evidencia``.
+Its entries are never samples. Every entry of either format records the territories its title or
+description names (``data/catalog/territorios.yml``) unless it gives ``territorios`` itself.
 """
 
 from __future__ import annotations
@@ -138,6 +145,7 @@ def _from_structure(data: Any) -> RawFile:
                 [RowError(0, "(archivo)", "se esperaba una lista de registros (p. ej. 'contenidos:' o 'eventos:')")]
             )
         meta = {k: v for k, v in data.items() if k != list_keys[0]}
+        meta["_lista"] = list_keys[0]
         data = data[list_keys[0]]
     if data is None:
         data = []
@@ -326,7 +334,17 @@ CATALOG_ALIASES = {
     "etiquetas": "etiquetas", "palabras_clave": "etiquetas", "tags": "etiquetas",
     "fuente": "fuente", "source": "fuente",
     "muestra": "muestra", "es_muestra": "muestra", "sample": "muestra",
+    "evidencia": "evidencia", "territorios": "territorios", "territorio": "territorios",
 }  # fmt: skip
+
+# The MEN resources file (issue 16): exactly the fields of its SOURCES.md, plus optional territories.
+MEN_RESOURCE_ALIASES = {
+    "id": "clave", "titulo": "titulo", "tipo": "tipo", "temas": "temas", "descripcion": "resumen",
+    "url": "url", "fuente_consultada": "fecha_publicacion", "evidencia": "evidencia",
+    "territorios": "territorios", "territorio": "territorios",
+}  # fmt: skip
+MEN_RESOURCE_LIST = "recursos"
+MEN_RESOURCE_TYPES = ("programa", "herramienta", "guia", "norma", "micrositio", "datos", "noticia", "curso")
 
 EVENT_ALIASES = {
     "clave": "clave", "id": "clave", "key": "clave", "codigo": "clave",
@@ -360,6 +378,73 @@ def _parse_catalog(rec: dict[str, Any], ctx: dict[str, Any], valid: frozenset[st
         "tags": p("etiquetas", lambda: _list(rec.get("etiquetas")), []),
         "source": p("fuente", lambda: _text(rec.get("fuente"), 500), ""),
         "is_sample": p("muestra", lambda: _bool(rec.get("muestra"), ctx["sample"]), False),
+        "evidence": p("evidencia", lambda: _text(rec.get("evidencia"), 1000), ""),
+        "topics": [],
+        "territories": p("territorios", lambda: _territories(rec, title), []),
+    }
+
+
+def _territories(rec: dict[str, Any], title: str) -> list[str]:
+    """Given ``territorios``, or else those that the title or description name."""
+    from bot.catalog.places import territories_in
+
+    given = _list(rec.get("territorios"))
+    if given:
+        return given
+    return territories_in(f"{title}. {rec.get('resumen') or ''}")
+
+
+def _topics(value: Any) -> list[str]:
+    from bot.catalog.places import load_topics
+
+    known = load_topics()
+    slugs = [_norm_name(v) for v in _list(value)]
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        raise FieldError(f"tema(s) desconocido(s): {', '.join(unknown)} (valores posibles: {', '.join(known)})")
+    if not slugs:
+        raise FieldError("es obligatorio (al menos un tema)")
+    return list(dict.fromkeys(slugs))
+
+
+def _men_type(value: Any) -> str:
+    raw = _text(value, 40, required=True)
+    if _norm_name(raw) not in MEN_RESOURCE_TYPES:
+        raise FieldError(f"valor '{raw}' no válido (valores posibles: {', '.join(MEN_RESOURCE_TYPES)})")
+    return _norm_name(raw)
+
+
+def _required_url(value: Any) -> str:
+    if value is None or not str(value).strip():
+        raise FieldError("es obligatorio")
+    if str(value) != str(value).strip():
+        raise FieldError("tiene espacios al principio o al final")
+    return _url(value)
+
+
+def _parse_men_resource(rec: dict[str, Any], ctx: dict[str, Any], valid: frozenset[str]) -> dict[str, Any]:
+    """One entry of the MEN resources file; ``url`` is stored exactly as written."""
+    from bot.catalog.places import load_topics
+
+    p = ctx["parser"]
+    title = p("titulo", lambda: _text(rec.get("titulo"), 300, required=True), "")
+    topics = p("temas", lambda: _topics(rec.get("temas")), [])
+    areas = {load_topics()[t].area for t in topics} - {""}
+    return {
+        "key": p("clave", lambda: _key(rec.get("clave"), title)),
+        "title": title,
+        "summary": p("resumen", lambda: _text(rec.get("resumen"), 2000), ""),
+        "type": p("tipo", lambda: _men_type(rec.get("tipo"))),
+        "themes": sorted(a for a in areas if not valid or a in valid),
+        "audience": "",
+        "url": p("url", lambda: _required_url(rec.get("url")), ""),
+        "published_on": p("fecha_publicacion", lambda: _date(rec.get("fecha_publicacion"))),
+        "tags": [],
+        "source": ctx.get("file_name", ""),
+        "is_sample": False,
+        "evidence": p("evidencia", lambda: _text(rec.get("evidencia"), 1000), ""),
+        "topics": topics,
+        "territories": p("territorios", lambda: _territories(rec, title), []),
     }
 
 
@@ -388,6 +473,7 @@ def _parse_event(rec: dict[str, Any], ctx: dict[str, Any], valid: frozenset[str]
 
 
 CATALOG_SCHEMA = Schema("catalogo", CATALOG_ALIASES, _parse_catalog)
+MEN_RESOURCE_SCHEMA = Schema("catalogo", MEN_RESOURCE_ALIASES, _parse_men_resource)
 EVENT_SCHEMA = Schema("eventos", EVENT_ALIASES, _parse_event)
 
 
@@ -398,12 +484,21 @@ def validate(
     errors: list[RowError] = []
     file_sample = sample if sample is not None else bool(raw.meta.get("muestra", False))
     valid = frozenset(valid_themes)
+    if schema is CATALOG_SCHEMA and raw.meta.get("_lista") == MEN_RESOURCE_LIST:
+        schema = MEN_RESOURCE_SCHEMA
+    file_name = str(raw.meta.get("_archivo") or "")
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for row, record in raw.records:
         before = len(errors)
         rec = _collect(record, schema.aliases, row, errors)
-        ctx = {"parser": _RowParser(row, errors), "errors": errors, "row": row, "sample": file_sample}
+        ctx = {
+            "parser": _RowParser(row, errors),
+            "errors": errors,
+            "row": row,
+            "sample": file_sample,
+            "file_name": file_name,
+        }
         parsed = schema.parse(rec, ctx, valid)
         key = parsed.get("key")
         if key and key in seen:
@@ -530,5 +625,27 @@ def import_file(
 ) -> ImportResult:
     """Validate the whole file, then upsert it; raises :class:`ImportValidationError` before any write."""
     schema = CATALOG_SCHEMA if kind == CATALOG_SCHEMA.kind else EVENT_SCHEMA
-    rows = validate(read_file(path, fmt), schema, valid_themes=valid_themes, sample=sample)
-    return import_rows(session, rows, schema.kind, retire_missing=retire_missing, dry_run=dry_run)
+    raw = read_file(path, fmt)
+    raw.meta.setdefault("_archivo", Path(path).name)
+    rows = validate(raw, schema, valid_themes=valid_themes, sample=sample)
+    result = import_rows(session, rows, schema.kind, retire_missing=retire_missing, dry_run=dry_run)
+    if schema.kind == CATALOG_SCHEMA.kind and not dry_run and any(r["url"] and not r["is_sample"] for r in rows):
+        result.retired += retire_placeholders(session)
+    return result
+
+
+def retire_placeholders(session: Session) -> int:
+    """Deactivate the sample entries without a link once the catalog holds real entries with one.
+
+    A placeholder is never shown next to the MEN's real resources (issue 16).
+    """
+    items = list(session.execute(select(CatalogItem).where(CatalogItem.active.is_(True))).scalars())
+    if not any(i.url and not i.is_sample for i in items):
+        return 0
+    retired = 0
+    for item in items:
+        if item.is_sample and not item.url:
+            item.active = False
+            retired += 1
+    session.flush()
+    return retired

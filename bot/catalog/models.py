@@ -38,8 +38,12 @@ CONTENT_TYPES: dict[str, str] = {
     "enlace_aliado": "Enlace con aliado",
     "seccion": "Sección de la Escuela Virtual",
     "micrositio": "Micrositio",
-    "programa": "Programa del MEN",
+    "programa": "Programa",
     "publicacion": "Publicación",
+    # Types of the MEN resources file (data/catalog/recursos-men.yml, issue 16).
+    "norma": "Norma",
+    "datos": "Datos",
+    "noticia": "Noticia",
 }
 
 EVENT_TYPES: dict[str, str] = {
@@ -87,6 +91,11 @@ class CatalogItem(Base):
     published_on = Column(Date, nullable=True)
     tags = Column(JSON, nullable=False, default=list)
     source = Column(String(500), nullable=False, default="")
+    # Issue 16: the short quote that shows what the page is, the file's own topics (slugs of
+    # data/catalog/temas.yml) and the territories the entry names (data/catalog/territorios.yml).
+    evidence = Column(Text, nullable=False, default="", server_default="")
+    topics = Column(JSON, nullable=False, default=list, server_default="[]")
+    territories = Column(JSON, nullable=False, default=list, server_default="[]")
     is_sample = Column(Boolean, nullable=False, default=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

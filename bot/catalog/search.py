@@ -50,10 +50,18 @@ class CatalogEntry:
     tags: tuple[str, ...] = ()
     source: str = ""
     is_sample: bool = False
+    evidence: str = ""
+    topics: tuple[str, ...] = ()
+    territories: tuple[str, ...] = ()
 
     @property
     def type_label(self) -> str:
         return CONTENT_TYPES.get(self.type, self.type)
+
+    @property
+    def is_placeholder(self) -> bool:
+        """A sample entry without a link (the starter catalog before the MEN's real resources)."""
+        return self.is_sample and not self.url
 
     @classmethod
     def from_row(cls, item: CatalogItem) -> CatalogEntry:
@@ -70,6 +78,9 @@ class CatalogEntry:
             tags=tuple(item.tags or ()),
             source=item.source or "",
             is_sample=bool(item.is_sample),
+            evidence=item.evidence or "",
+            topics=tuple(item.topics or ()),
+            territories=tuple(item.territories or ()),
         )
 
 
@@ -164,6 +175,8 @@ class _Doc:
 class CatalogIndex:
     """An in-memory BM25 index (Lucene IDF, k1=1.2, b=0.75) over the weighted fields of the items."""
 
+    engine = "bm25"
+
     def __init__(
         self,
         entries: Iterable[CatalogEntry],
@@ -178,6 +191,10 @@ class CatalogIndex:
         self.docs: list[_Doc] = []
         self.vocabulary: set[str] = set()  # plain words, for typo correction
         df: Counter[str] = Counter()
+        entries = list(entries)
+        if any(e.url and not e.is_sample for e in entries):  # never a placeholder next to real entries
+            entries = [e for e in entries if not e.is_placeholder]
+        self.entries: tuple[CatalogEntry, ...] = tuple(entries)
         for entry in entries:
             doc = self._document(entry)
             self.docs.append(doc)
@@ -194,7 +211,9 @@ class CatalogIndex:
             "tags": " ".join(entry.tags),
             "summary": entry.summary,
             "type": CONTENT_TYPES.get(entry.type, entry.type),
-            "themes": " ".join(self.area_names.get(code, "") for code in entry.themes),
+            "themes": " ".join(
+                [self.area_names.get(code, "") for code in entry.themes] + [_topic_name(t) for t in entry.topics]
+            ),
         }
 
     def _document(self, entry: CatalogEntry) -> _Doc:
@@ -244,6 +263,9 @@ class CatalogIndex:
             score *= 1 + TITLE_BONUS
         return score
 
+    def _scored(self, candidates: list[_Doc], terms: dict[str, float], typed: frozenset[str]) -> list[SearchHit]:
+        return [SearchHit(d.entry, self._score(d, terms, typed)) for d in candidates]
+
     def search(self, query: str, *, tipo: str | None = None, tema: str | None = None) -> tuple[list[SearchHit], dict]:
         """All matching entries, best first, and the typo corrections applied."""
         candidates = [d for d in self.docs if _passes(d.entry, tipo, tema)]
@@ -252,8 +274,7 @@ class CatalogIndex:
             ordered = sorted(candidates, key=lambda d: (-(d.entry.published_on or date.min).toordinal(), d.entry.title))
             return [SearchHit(d.entry, 0.0) for d in ordered], corrections
         typed = frozenset(stem(self.correct(w)) for w in words(query))
-        scored = [SearchHit(d.entry, self._score(d, terms, typed)) for d in candidates]
-        scored = [h for h in scored if h.score > 0]
+        scored = [h for h in self._scored(candidates, terms, typed) if h.score > 0]
         if scored:
             best = max(h.score for h in scored)
             scored = [h for h in scored if h.score >= RELATIVE_CUTOFF * best]
@@ -261,8 +282,88 @@ class CatalogIndex:
         return scored, corrections
 
 
+class FtsCatalogIndex(CatalogIndex):
+    """The same search with SQLite FTS5's BM25 as the scoring engine (issue 14).
+
+    The documents are the Spanish analysis of :class:`CatalogIndex` (accents folded, plurals folded,
+    Snowball stems), one FTS5 column per field, ranked with ``bm25()`` and the field weights of
+    ``FIELD_WEIGHTS``. Typed terms and synonym terms are two queries whose scores are added (the
+    synonyms' at ``SYNONYM_WEIGHT``); filters, typo correction, title bonus and cut-off are shared.
+    An in-memory database per index, rebuilt with it; nothing on disk.
+    """
+
+    engine = "fts5"
+
+    def __init__(self, entries: Iterable[CatalogEntry], synonyms: SynonymTable | None = None, **kwargs):
+        import sqlite3
+        import threading
+
+        super().__init__(entries, synonyms, **kwargs)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        columns = list(FIELD_WEIGHTS)
+        self._db.execute(f"CREATE VIRTUAL TABLE docs USING fts5({', '.join(columns)}, tokenize='unicode61')")
+        rows = []
+        for rowid, doc in enumerate(self.docs):
+            fields = self._fields(doc.entry)
+            rows.append((rowid, *(" ".join(analyze(fields[c])) for c in columns)))
+        marks = ", ".join("?" * (len(columns) + 1))
+        self._db.executemany(f"INSERT INTO docs(rowid, {', '.join(columns)}) VALUES ({marks})", rows)
+        self._rowid = {id(doc): rowid for rowid, doc in enumerate(self.docs)}
+        self._weights = ", ".join(f"{w:g}" for w in FIELD_WEIGHTS.values())
+
+    def _bm25(self, terms: Iterable[str]) -> dict[int, float]:
+        terms = [t for t in terms if t]
+        if not terms:
+            return {}
+        match = " OR ".join(f'"{t}"' for t in terms)  # stems are [a-z0-9]+: nothing to escape
+        sql = f"SELECT rowid, -bm25(docs, {self._weights}) FROM docs WHERE docs MATCH ?"
+        with self._lock:
+            return dict(self._db.execute(sql, (match,)).fetchall())
+
+    def _scored(self, candidates: list[_Doc], terms: dict[str, float], typed: frozenset[str]) -> list[SearchHit]:
+        main = self._bm25(t for t, w in terms.items() if w >= 1.0)
+        extra = self._bm25(t for t, w in terms.items() if w < 1.0)
+        hits = []
+        for doc in candidates:
+            rowid = self._rowid[id(doc)]
+            score = main.get(rowid, 0.0) + SYNONYM_WEIGHT * extra.get(rowid, 0.0)
+            if score > 0 and doc.title_stems and doc.title_stems <= typed:
+                score *= 1 + TITLE_BONUS
+            hits.append(SearchHit(doc.entry, score))
+        return hits
+
+
+ENGINES: dict[str, type[CatalogIndex]] = {"bm25": CatalogIndex, "fts5": FtsCatalogIndex}
+
+
+def engine_from_env() -> str:
+    """``CATALOG_SEARCH_ENGINE`` (``bm25``, the default, or ``fts5``)."""
+    import os
+
+    name = (os.environ.get("CATALOG_SEARCH_ENGINE") or "bm25").strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"CATALOG_SEARCH_ENGINE='{name}' no válido (use: {', '.join(ENGINES)})")
+    return name
+
+
+def _topic_name(slug: str) -> str:
+    from bot.catalog.places import topic_name
+
+    return topic_name(slug)
+
+
 # Everyday words for the content types, besides their codes and labels.
 TYPE_WORDS: dict[str, str] = {
+    "ley": "norma",
+    "decreto": "norma",
+    "resolucion": "norma",
+    "normatividad": "norma",
+    "normativa": "norma",
+    "noticia": "noticia",
+    "comunicado": "noticia",
+    "estadisticas": "datos",
+    "microdatos": "datos",
     "video": "grabacion_encuentro",
     "grabacion": "grabacion_encuentro",
     "webinar": "grabacion_encuentro",
@@ -326,10 +427,12 @@ class CatalogSearchService:
         *,
         synonyms: SynonymTable | None = None,
         area_names: dict[str, str] | None = None,
+        engine: str | None = None,
     ):
         self._url = database_url
         self._synonyms = synonyms
         self._area_names = area_names
+        self._engine = ENGINES[engine or engine_from_env()]
         self._index: CatalogIndex | None = None
         self._version: tuple | None = None
 
@@ -352,7 +455,7 @@ class CatalogSearchService:
             if self._index is None or version != self._version:
                 if self._synonyms is None:
                     self._synonyms = SynonymTable.from_file()
-                self._index = CatalogIndex(load_entries(session), self._synonyms, self._area_name_map())
+                self._index = self._engine(load_entries(session), self._synonyms, area_names=self._area_name_map())
                 self._version = version
         return self._index
 

@@ -1,4 +1,5 @@
-"""Fixtures of the catalog tests: a fresh SQLite database per test, the real starter catalog."""
+"""Fixtures of the catalog tests: a fresh SQLite database per test, the MEN's real resources (what
+`python -m bot preparar` loads) and, for the project's own format, the former placeholder sample."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from bot.catalog.themes import area_names
 from bot.db import Base, get_engine, session_scope
 from bot.settings import PROJECT_ROOT
 
-STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "catalogo_inicial.yml"
+STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "recursos-men.yml"
+SAMPLE_CATALOG = Path(__file__).parent / "fixtures" / "catalogo_muestra.yml"  # placeholders, no links
 STARTER_EVENTS = PROJECT_ROOT / "data" / "catalog" / "eventos_inicial.yml"
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc)  # domingo 1 de marzo de 2026, 10:00 a. m. en Bogotá
@@ -34,10 +36,23 @@ def areas() -> dict[str, str]:
 
 @pytest.fixture
 def catalog_db(db_url, areas) -> str:
-    """A database holding the starter catalog."""
+    """A database holding the MEN's real resources (48 entries)."""
     with session_scope(db_url) as session:
         import_file(session, STARTER_CATALOG, "catalogo", valid_themes=areas)
     return db_url
+
+
+@pytest.fixture
+def sample_db(db_url, areas) -> str:
+    """A database holding only the former placeholder catalog (27 entries without links)."""
+    with session_scope(db_url) as session:
+        import_file(session, SAMPLE_CATALOG, "catalogo", valid_themes=areas)
+    return db_url
+
+
+@pytest.fixture
+def sample_search(sample_db, areas) -> CatalogSearchService:
+    return CatalogSearchService(sample_db, area_names=areas)
 
 
 @pytest.fixture

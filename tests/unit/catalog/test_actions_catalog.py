@@ -49,51 +49,53 @@ def finder() -> PeerFinder:
 
 
 # ------------------------------------------------------------------ Quiero aprender
-def test_search_shows_three_results_sample_note_and_ver_mas(search):
+ITEM_RESPONSES = ("utter_catalogo_item", "utter_catalogo_recurso", "utter_catalogo_noticia", "utter_catalogo_norma")
+
+
+def items(dispatcher: CollectingDispatcher) -> list[dict]:
+    return [m for m in dispatcher.messages if m["response"].startswith(ITEM_RESPONSES)]
+
+
+def test_search_shows_three_real_entries_with_links_and_ver_mas(search):
     d = CollectingDispatcher()
-    events = ActionBuscarContenido(search).run(d, tracker("busco material sobre los programas del ministerio"), {})
+    events = ActionBuscarContenido(search).run(d, tracker("busco el manual del simat"), {})
     assert responses(d)[0] == "utter_catalogo_encabezado"
-    assert responses(d).count("utter_catalogo_item") == 3  # starter catalog: no URLs
-    assert "utter_catalogo_nota_muestra" in responses(d)
-    note = next(m for m in d.messages if m["response"] == "utter_catalogo_nota_muestra")
-    assert note["custom"]["catalogo"]["muestra"] is True  # metadata of the answer
+    shown = items(d)
+    assert len(shown) == 3 and all(m["url"].startswith("http") for m in shown)
+    assert shown[0]["titulo"].startswith("Manual del SIMAT")
+    assert "utter_catalogo_nota_muestra" not in responses(d)  # real entries: no "muestra provisional" note
     assert responses(d)[-1] == "utter_catalogo_ver_mas"
-    assert d.messages[0]["consulta"] == "programas del ministerio"  # the topic, not the whole request
+    assert d.messages[0]["consulta"] == "manual del simat"  # the topic, not the whole request
     slots = slot_events(events)
     assert slots["catalogo_siguiente"] == 3.0 and slots["catalogo_consulta"].startswith("busco")
 
 
+def test_placeholders_show_the_sample_note(sample_search):
+    d = CollectingDispatcher()
+    ActionBuscarContenido(sample_search).run(d, tracker("busco material sobre los programas del ministerio"), {})
+    assert responses(d).count("utter_catalogo_item") == 3  # placeholders: no URLs
+    note = next(m for m in d.messages if m["response"] == "utter_catalogo_nota_muestra")
+    assert note["custom"]["catalogo"]["muestra"] is True  # metadata of the answer
+
+
 def test_search_with_typo_says_what_it_searched(search):
     d = CollectingDispatcher()
-    ActionBuscarContenido(search).run(d, tracker("material de dersercion"), {})
+    ActionBuscarContenido(search).run(d, tracker("informacion del simpdae"), {})
     first = d.messages[0]
     assert first["response"] == "utter_catalogo_correccion"
-    assert (first["escrito"], first["corregido"]) == ("dersercion", "desercion")
-    item = next(m for m in d.messages if m["response"] == "utter_catalogo_item")
-    assert item["n"] == 1 and item["titulo"].startswith("SIMPADE")
+    assert (first["escrito"], first["corregido"]) == ("simpdae", "simpade")
+    assert items(d)[0]["titulo"].startswith("¿Qué es SIMPADE?")
 
 
 def test_type_filter_from_entity(search):
     d = CollectingDispatcher()
     events = ActionBuscarContenido(search).run(
-        d, tracker("guias para los docentes", entities=[{"entity": "tipo_contenido", "value": "guías"}]), {}
+        d, tracker("normas de alimentacion escolar", entities=[{"entity": "tipo_contenido", "value": "normas"}]), {}
     )
-    items = [m for m in d.messages if m["response"] == "utter_catalogo_item"]
-    assert items and all(m["tipo"] == "Guía" for m in items)
-    assert slot_events(events)["catalogo_tipo"] == "guia"
-
-
-def test_link_shown_when_the_item_has_one(search, catalog_db, areas, tmp_path):
-    from bot.catalog.importer import import_file
-
-    path = tmp_path / "x.csv"
-    path.write_text("clave,titulo,tipo,temas,url\nmin,Minutas del PAE,guia,UAPA-PAE,https://example.org/minutas\n")
-    with session_scope(catalog_db) as session:
-        import_file(session, path, "catalogo", valid_themes=areas)
-    d = CollectingDispatcher()
-    ActionBuscarContenido(search).run(d, tracker("minutas"), {})
-    item = next(m for m in d.messages if m["response"].startswith("utter_catalogo_item"))
-    assert item["response"] == "utter_catalogo_item_enlace" and item["url"] == "https://example.org/minutas"
+    shown = items(d)
+    assert shown and all(m["response"].startswith("utter_catalogo_norma") for m in shown)
+    assert all(m["tipo"] == "Norma" for m in shown)
+    assert slot_events(events)["catalogo_tipo"] == "norma"
 
 
 def test_nothing_found(search):
@@ -106,7 +108,7 @@ def test_nothing_found(search):
 def test_button_without_words_lists_the_catalog(search):
     d = CollectingDispatcher()
     ActionBuscarContenido(search).run(d, tracker("/buscar_contenido", intent="buscar_contenido"), {})
-    assert responses(d)[0] == "utter_catalogo_encabezado_listado" and d.messages[0]["total"] == 27
+    assert responses(d)[0] == "utter_catalogo_encabezado_listado" and d.messages[0]["total"] == 48
 
 
 def test_empty_catalog(db_url, areas):
@@ -121,12 +123,7 @@ def test_ver_mas_pages_until_the_end(search):
     slots = {"catalogo_consulta": "", "catalogo_tipo": "programa", "catalogo_siguiente": 3.0}
     d = CollectingDispatcher()
     events = ActionVerMasContenido(search).run(d, tracker("ver mas", slots=slots), {})
-    assert [m["n"] for m in d.messages if m["response"] == "utter_catalogo_item"] == [4, 5, 6]
-    assert "utter_catalogo_nota_muestra" not in responses(d)  # the note goes with the first page only
-    assert slot_events(events)["catalogo_siguiente"] == 6.0
-    d = CollectingDispatcher()
-    events = ActionVerMasContenido(search).run(d, tracker("mas", slots={**slots, "catalogo_siguiente": 6.0}), {})
-    assert [m["n"] for m in d.messages if m["response"] == "utter_catalogo_item"] == [7]
+    assert [m["n"] for m in items(d)] == [4]  # four programas in the catalog
     assert "utter_catalogo_ver_mas" not in responses(d) and slot_events(events)["catalogo_siguiente"] is None
     d = CollectingDispatcher()
     ActionVerMasContenido(search).run(d, tracker("mas", slots={**slots, "catalogo_siguiente": None}), {})

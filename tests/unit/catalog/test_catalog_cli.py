@@ -20,12 +20,20 @@ def env_db(db_url, monkeypatch):
 
 def test_import_then_search(env_db, capsys):
     assert main(["catalogo", "importar", str(STARTER_CATALOG)]) == 0
-    assert "27 nuevos" in capsys.readouterr().out
+    assert "48 nuevos" in capsys.readouterr().out
     assert main(["catalogo", "importar", str(STARTER_CATALOG)]) == 0
-    assert "27 sin cambios" in capsys.readouterr().out
-    assert main(["catalogo", "buscar", "almuerzo escolar"]) == 0
+    assert "48 sin cambios" in capsys.readouterr().out
+    assert main(["catalogo", "buscar", "manual del simat"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[1].startswith("1. Programa de Alimentación Escolar (PAE)") and "[muestra]" in out
+    assert out.splitlines()[1].startswith("1. Manual del SIMAT") and "[muestra]" not in out
+
+
+def test_news_command_newest_first(env_db, capsys):
+    assert main(["catalogo", "importar", str(STARTER_CATALOG)]) == 0
+    capsys.readouterr()
+    assert main(["catalogo", "noticias", "noticias de Nariño"]) == 0
+    out = capsys.readouterr().out
+    assert "territorio=Nariño; 2 noticia(s)" in out
 
 
 def test_broken_file_exits_1_and_lists_errors(env_db, tmp_path, capsys):

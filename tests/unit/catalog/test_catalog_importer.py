@@ -12,7 +12,7 @@ from bot.catalog.importer import ImportValidationError, RowError, import_file
 from bot.catalog.models import CatalogEvent, CatalogItem
 from bot.db import session_scope
 
-from .conftest import STARTER_CATALOG, STARTER_EVENTS
+from .conftest import SAMPLE_CATALOG, STARTER_EVENTS
 
 HEADER = "clave,titulo,resumen,tipo,temas,url,fecha_publicacion,etiquetas\n"
 
@@ -41,7 +41,7 @@ def _errors(url, path, kind="catalogo", areas=()) -> list[RowError]:
 
 # ------------------------------------------------------------------ the starter files
 def test_starter_catalog_is_honest_sample_data(db_url, areas):
-    result = _import(db_url, STARTER_CATALOG, areas=areas)
+    result = _import(db_url, SAMPLE_CATALOG, areas=areas)
     assert result.created == result.total == 27
     with session_scope(db_url) as session:
         items = session.execute(select(CatalogItem)).scalars().all()
@@ -66,8 +66,8 @@ def test_starter_events_file_is_empty(db_url, areas):
 
 # ------------------------------------------------------------------ re-import
 def test_reimport_updates_instead_of_duplicating(db_url, areas, tmp_path):
-    _import(db_url, STARTER_CATALOG, areas=areas)
-    again = _import(db_url, STARTER_CATALOG, areas=areas)
+    _import(db_url, SAMPLE_CATALOG, areas=areas)
+    again = _import(db_url, SAMPLE_CATALOG, areas=areas)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 27)
 
     changed = _write(
@@ -95,7 +95,7 @@ def test_key_derived_from_title_when_missing(db_url, tmp_path):
 
 
 def test_retire_missing_deactivates_what_the_new_export_dropped(db_url, areas, tmp_path):
-    _import(db_url, STARTER_CATALOG, areas=areas)
+    _import(db_url, SAMPLE_CATALOG, areas=areas)
     path = _write(tmp_path, "oficial.csv", HEADER + "simat,SIMAT,,herramienta,DCE-ACC,,,\n")
     result = _import(db_url, path, areas=areas, retire_missing=True)
     assert result.retired == 26
@@ -105,7 +105,7 @@ def test_retire_missing_deactivates_what_the_new_export_dropped(db_url, areas, t
 
 
 def test_dry_run_writes_nothing(db_url, areas):
-    result = _import(db_url, STARTER_CATALOG, areas=areas, dry_run=True)
+    result = _import(db_url, SAMPLE_CATALOG, areas=areas, dry_run=True)
     assert result.created == 27 and result.dry_run
     assert _count(db_url) == 0
 
@@ -167,7 +167,7 @@ def test_broken_csv_reports_every_error_and_imports_nothing(db_url, areas, tmp_p
 
 
 def test_failed_reimport_leaves_previous_catalog_untouched(db_url, areas, tmp_path):
-    _import(db_url, STARTER_CATALOG, areas=areas)
+    _import(db_url, SAMPLE_CATALOG, areas=areas)
     text = HEADER + "jornada-unica,Título cambiado,,programa,DCAL-EPBM,,,\nmalo,Malo,,programa,NOPE,,,\n"
     _errors(db_url, _write(tmp_path, "mitad.csv", text), areas=areas)
     with session_scope(db_url) as session:

@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, create_engine, inspect
 from bot.catalog import models
 from bot.settings import PROJECT_ROOT
 
-REVISION = PROJECT_ROOT / "migrations" / "versions" / "catalog_0001_initial.py"
+REVISIONS = sorted((PROJECT_ROOT / "migrations" / "versions").glob("catalog_*.py"))
 CATALOG_TABLES = {"catalog_items", "catalog_item_themes", "catalog_events", "catalog_event_subscriptions"}
 
 ENV_PY = """
@@ -34,7 +34,8 @@ def _alembic(tmp_path) -> tuple[Config, str]:
     (script / "versions").mkdir(parents=True)
     (script / "env.py").write_text(ENV_PY)
     (script / "script.py.mako").write_text("")
-    shutil.copy(REVISION, script / "versions" / REVISION.name)
+    for revision in REVISIONS:
+        shutil.copy(revision, script / "versions" / revision.name)
     url = f"sqlite:///{tmp_path / 'm.db'}"
     cfg = Config()
     cfg.set_main_option("script_location", str(script))

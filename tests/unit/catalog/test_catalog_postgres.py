@@ -55,9 +55,10 @@ def test_import_reimport_and_search(pg, areas):
     for _ in range(2):
         with session_scope(pg) as session:
             result = import_file(session, STARTER_CATALOG, "catalogo", valid_themes=areas)
-    assert (result.created, result.unchanged) == (0, 27)
-    page = CatalogSearchService(pg, area_names=areas).search("abandono escolar")
+    assert (result.created, result.unchanged) == (0, 48)
+    page = CatalogSearchService(pg, area_names=areas).search("sistema de alertas simpade")
     assert page.hits[0].entry.key == "simpade"
+    assert page.hits[0].entry.territories == () and page.hits[0].entry.topics == ("permanencia", "datos")
 
 
 def test_events_and_subscriptions_keep_time_zones(pg, tmp_path):

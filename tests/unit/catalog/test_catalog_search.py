@@ -12,6 +12,14 @@ from bot.catalog.search import CatalogEntry, CatalogIndex, SynonymTable
 from bot.db import session_scope
 
 
+# Ranking mechanics (typos, synonyms, filters, paging) on a fixed fixture: the former placeholder
+# catalog (tests/unit/catalog/fixtures/catalogo_muestra.yml). The MEN's real resources are tested
+# in test_catalog_men_resources.py; search quality is measured by scripts/eval_catalog.py.
+@pytest.fixture
+def catalog_db(sample_db) -> str:
+    return sample_db
+
+
 def keys(page) -> list[str]:
     return [h.entry.key for h in page.hits]
 
@@ -150,3 +158,22 @@ def test_bm25_prefers_title_and_rarer_terms():
     hits, _ = CatalogIndex(entries).search("permanencia")
     assert [h.entry.key for h in hits] == ["a", "b"]
     assert hits[0].score > hits[1].score > 0
+
+
+# ------------------------------------------------------------------ FTS5 engine (issue 14)
+def test_fts5_engine_ranks_with_the_same_analysis(catalog_db, areas, monkeypatch):
+    from bot.catalog.search import CatalogSearchService, FtsCatalogIndex
+
+    fts = CatalogSearchService(catalog_db, area_names=areas, engine="fts5")
+    assert isinstance(fts.index(), FtsCatalogIndex)
+    assert keys(fts.search("dersercion"))[0] == "simpade"  # typo corrected, then FTS5's bm25()
+    assert keys(fts.search("comida para los alumnos en el cole"))[0] == "programa-alimentacion-escolar"  # synonyms
+    assert keys(fts.search("", tipo="micrositio", limit=10)) == keys(
+        CatalogSearchService(catalog_db, area_names=areas, engine="bm25").search("", tipo="micrositio", limit=10)
+    )
+    assert fts.search("astronomia marciana").total == 0
+    monkeypatch.setenv("CATALOG_SEARCH_ENGINE", "fts5")
+    assert CatalogSearchService(catalog_db, area_names=areas).index().engine == "fts5"
+    monkeypatch.setenv("CATALOG_SEARCH_ENGINE", "lucene")
+    with pytest.raises(ValueError, match="CATALOG_SEARCH_ENGINE"):
+        CatalogSearchService(catalog_db, area_names=areas)
