@@ -78,9 +78,12 @@ integration: install
 test: install lint unit validate conversations integration browser
 	@echo "Todas las pruebas pasaron."
 
+# Frozen evaluation sets (tests/eval/README.md): aggregate figures only. ~30-40 min on 2 cores.
 eval: install
-	@"$(BIN)/python" scripts/eval_nlu.py --model "$$(scripts/ensure_model.sh)"
-	@if [ -f scripts/eval_routing.py ]; then "$(BIN)/python" scripts/eval_routing.py --fail-under 0.9; fi
+	@export PYTHONWARNINGS=ignore; model="$$(scripts/ensure_model.sh)" && \
+	  "$(BIN)/python" scripts/eval_nlu.py --model "$$model" --set frozen && echo && \
+	  "$(BIN)/python" scripts/eval_routing.py --set frozen && echo && \
+	  "$(BIN)/python" scripts/eval_conversations.py --model "$$model" --set frozen
 	@"$(BIN)/python" scripts/eval_catalog.py --motor todos
 
 bench: install

@@ -5,6 +5,7 @@ The decisions are plain Python in :mod:`bot.repair`; this module turns them into
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -27,8 +28,12 @@ def leave_form(target: str) -> list[EventType]:
     return [SlotSet(REQUESTED, None), SlotSet(S_ASKED, None), ActiveLoop(None), FollowupAction(target)]
 
 
-class RepairingFormValidation(FormValidationAction):
+class RepairingFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
     """A form validation that lets go on a request for something else and never asks a third time."""
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The validation action's name (abstract: rasa-sdk registers only the concrete forms)."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = _intent(tracker)

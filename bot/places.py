@@ -71,6 +71,7 @@ _FREE_TEXT_STOPWORDS = {
     "valencia", "toledo", "anza", "cerrito", "el cerrito", "la cruz", "el paso", "el carmen", "buenavista",
     "campamento", "mercaderes", "recetor", "olaya", "ricaurte", "restrepo", "pais", "el pais", "colombia",
     "nacional", "sed", "media", "caicedo", "la vega", "vega", "la plata", "plata", "el tambo", "tambo",
+    "meta", "cesar", "bello", "soledad", "turbo", "florencia", "sucre", "valle", "el valle",
 }
 
 
@@ -406,7 +407,7 @@ class PlaceResolver:
         """Longest exact names first, left to right, never overlapping; common words need a cue."""
         used = [t.punct for t in toks]
         spans: list[tuple[int, int, set[str]]] = []
-        short_message = sum(not t.punct for t in toks) <= 4
+        short_message = sum(not t.punct for t in toks) <= 3
         for n in range(min(self._ix.max_words, len(words)), 0, -1):
             for i in range(0, len(words) - n + 1):
                 if any(used[i : i + n]):
@@ -456,7 +457,7 @@ class PlaceResolver:
         for i, j, _ in spans:
             for x in range(i, j):
                 used[x] = True
-        short_message = sum(not t.punct for t in toks) <= 4
+        short_message = sum(not t.punct for t in toks) <= 3
         found: list[tuple[int, int, set[str]]] = []
         for n in (3, 2, 1):
             for i in range(0, len(words) - n + 1):

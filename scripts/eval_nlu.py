@@ -22,6 +22,7 @@ import asyncio
 import logging
 import os
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+warnings.filterwarnings("ignore")
 
 from eval_support import ROOT, is_frozen, newest_model, normalize, pct, refuse_details_on_frozen, resolve_set  # noqa: E402
 

@@ -100,18 +100,20 @@ def numbers_in(text: str) -> list[tuple[float, int, bool, bool]]:
 
 
 def states_value(text: str, expected: float) -> bool:
-    """The text states ``expected``, rounded to the decimals it shows.
+    """The text states ``expected``, rounded to the decimals the text shows.
 
-    Numbers with decimals, thousands separators or a % sign count; a bare integer counts only when the
-    expected value is an integer (populations), so list positions and "5 a 16" are not taken as figures.
+    "The decimals the text shows" is the largest number of decimals among its figures, so that with
+    «3,19 %» on screen an expected 3.19 is not taken from the «3,2 %» of another year. Numbers with
+    decimals, thousands separators or a % sign count; a bare integer counts only when the expected
+    value is an integer (populations), so list positions and «5 a 16» are not taken as figures.
     """
     integer_expected = float(expected).is_integer()
-    for value, decimals, percent, formatted in numbers_in(text):
-        if not (percent or formatted or integer_expected):
-            continue
-        if abs(float(expected) - value) <= 10 ** (-decimals) / 2 + 1e-9:
-            return True
-    return False
+    numbers = [n for n in numbers_in(text) if n[2] or n[3] or integer_expected]
+    if not numbers:
+        return False
+    shown = max(decimals for _, decimals, _, _ in numbers)
+    tolerance = 10 ** (-shown) / 2 + 1e-9
+    return any(abs(float(expected) - value) <= tolerance for value, _, _, _ in numbers)
 
 
 def states_a_figure(text: str) -> bool:

@@ -22,7 +22,7 @@ The MEN resources file (``recursos:`` list, ``data/catalog/recursos-men.yml``, s
 ``data/catalog/temas.yml``, each also giving its MEN area), ``descripcion``, ``url`` (required, kept
 exactly as written), ``fuente_consultada`` (date stated by the page, or null) and ``evidencia``.
 Its entries are never samples. Every entry of either format records the territories its title or
-description names (``data/catalog/territorios.yml``) unless it gives ``territorios`` itself.
+description names (found by the place resolver of bot/places.py) unless it gives ``territorios`` itself.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ class CatalogItem(Base):
     tags = Column(JSON, nullable=False, default=list)
     source = Column(String(500), nullable=False, default="")
     # Issue 16: the short quote that shows what the page is, the file's own topics (slugs of
-    # data/catalog/temas.yml) and the territories the entry names (data/catalog/territorios.yml).
+    # data/catalog/temas.yml) and the territories the entry names (bot/places.py).
     evidence = Column(Text, nullable=False, default="", server_default="")
     topics = Column(JSON, nullable=False, default=list, server_default="[]")
     territories = Column(JSON, nullable=False, default=list, server_default="[]")

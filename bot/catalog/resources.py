@@ -2,7 +2,7 @@
 to the programmes and systems that an answer mentions.
 
 * :func:`latest_news` — ``noticia`` entries, newest first (undated ones last), optionally only those
-  of some topics (``data/catalog/temas.yml``) or naming a territory (``territorios.yml``);
+  of some topics (``data/catalog/temas.yml``) or naming a territory (bot/places.py);
   :func:`parse_news_request` reads those filters from the user's words.
 * :func:`related_resources` — entries about the programmes (``data/catalog/programas.yml``) that a
   text names: «¿cómo registro la matrícula en el SIMAT?» → the SIMAT help and manual first, then

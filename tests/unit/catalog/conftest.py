@@ -58,3 +58,11 @@ def sample_search(sample_db, areas) -> CatalogSearchService:
 @pytest.fixture
 def search(catalog_db, areas) -> CatalogSearchService:
     return CatalogSearchService(catalog_db, area_names=areas)
+
+
+@pytest.fixture(autouse=True)
+def _places_of_the_loaded_data(resolver, monkeypatch):
+    """Territories come from the one place resolver, built here on the real MEN data."""
+    from bot.catalog import places
+
+    monkeypatch.setattr(places, "_default_resolver", lambda: resolver)

