@@ -64,9 +64,9 @@ def _quality(args: argparse.Namespace) -> int:
 
 def _lookup(args: argparse.Namespace) -> int:
     """Departments, certified municipalities and curated aliases, with and without accents."""
-    from bot.indicators.text import strip_accents
     from bot.places import CURATED_ALIASES, DEPARTAMENTO, get_resolver
     from bot.settings import get_settings
+    from bot.text import strip_accents
 
     resolver = get_resolver(args.url or get_settings().database_url)
     names: set[str] = set()

@@ -45,7 +45,7 @@ from bot.indicators.sources import (
     read_regions,
     sources_fingerprint,
 )
-from bot.indicators.text import normalize, title_es
+from bot.text import fold, title_es
 
 LOADER_VERSION = "1"
 NATIONAL_NAME = "Colombia"
@@ -74,7 +74,7 @@ class _Entities:
 
     def add_alias(self, key: str, alias: str, source: str) -> None:
         alias = (alias or "").strip()
-        if alias and normalize(alias) and normalize(alias) != normalize(self.rows[key]["name"]):
+        if alias and fold(alias) and fold(alias) != fold(self.rows[key]["name"]):
             self.aliases.setdefault((key, alias), source)
 
 

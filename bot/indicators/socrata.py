@@ -22,7 +22,7 @@ import requests
 
 from bot.indicators.catalog import column_map
 from bot.indicators.sources import parse_value
-from bot.indicators.text import strip_accents
+from bot.text import strip_accents
 
 ETC_DATASET = "sras-4t5p"
 YEAR_FIELDS = ("ano", "a_o", "anio", "año")
@@ -37,7 +37,7 @@ def soda_field_names(column: str) -> tuple[str, ...]:
     """``DESERCIÓN_SECUNDARIA`` -> (``deserci_n_secundaria``, ``desercion_secundaria``)."""
     low = column.lower()
     mangled = "".join(ch if (ch.isascii() and (ch.isalnum() or ch == "_")) else "_" for ch in low)
-    plain = strip_accents(low).replace("ñ", "n").replace(" ", "_")
+    plain = strip_accents(low).replace(" ", "_")
     return tuple(dict.fromkeys((mangled, plain)))
 
 
