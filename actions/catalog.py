@@ -28,8 +28,8 @@ from bot.catalog.peers import (
 )
 from bot.catalog.search import PAGE_SIZE, CatalogSearchService, SearchPage, content_type_from
 from bot.catalog.subscriptions import SubscriptionError, SubscriptionService
+from bot.formatting import format_number
 from bot.indicators.catalog import format_value
-from bot.indicators.text import format_number
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from bot.indicators.text import format_number, format_signed
+from bot.formatting import format_number, format_signed
 from bot.text import fold
 
 TOTAL = "total"

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 
 from bot.db import get_engine
+from bot.formatting import format_number
 from bot.indicators import models as m
 from bot.indicators.catalog import (
     INDICATORS,
@@ -29,7 +30,6 @@ from bot.indicators.catalog import (
 from bot.indicators.charts import Line, render_lines
 from bot.indicators.quality import is_implausible, is_impossible, looks_like_proportions, to_percentages
 from bot.indicators.socrata import ETC_DATASET, SocrataClient, SocrataError
-from bot.indicators.text import format_number
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Place, PlaceResolver, Resolution, get_resolver
 
 SCOPES = ("departamentos", "etc", "municipios")

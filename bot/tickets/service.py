@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
+from bot.formatting import format_date, format_datetime
 from bot.tickets import repository as repo
 from bot.tickets.areas import AreaCatalog, load_areas
-from bot.tickets.calendar import due_at, format_date_es, format_datetime_es
+from bot.tickets.calendar import due_at
 from bot.tickets.codes import parse_code
 from bot.tickets.models import Ticket, utcnow
 from bot.tickets.priority import PriorityPolicy, load_policy
@@ -242,7 +243,7 @@ class TicketService:
             priority=ticket.priority,
             sla_business_days=ticket.sla_business_days,
             due_at=ticket.due_at,
-            due_date_text=format_date_es(ticket.due_at),
+            due_date_text=format_date(ticket.due_at),
             needs_triage=ticket.needs_triage,
             created=created,
         )
@@ -294,10 +295,10 @@ class TicketService:
             status=ticket.status,
             area_code=ticket.area_code,
             area_name=area.name if area else ticket.area_code,
-            created_text=format_date_es(ticket.created_at),
-            due_date_text=format_date_es(ticket.due_at),
+            created_text=format_date(ticket.created_at),
+            due_date_text=format_date(ticket.due_at),
             last_reply=reply.body if reply else None,
-            last_reply_text_date=format_datetime_es(reply.created_at) if reply else None,
+            last_reply_text_date=format_datetime(reply.created_at, weekday=False) if reply else None,
         )
 
 
