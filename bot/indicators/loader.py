@@ -273,9 +273,9 @@ def load(
     """Load (or reload) every indicator table; see the module docstring."""
     start = time.perf_counter()
     if database_url is None:
-        from bot.settings import get_settings
+        from bot.services import get_services
 
-        database_url = get_settings().database_url
+        database_url = get_services().settings.database_url
     data_dir = data_dir or DEFAULT_DATA_DIR
     engine = get_engine(database_url)
     fingerprint = f"{LOADER_VERSION}:{sources_fingerprint(data_dir)}"

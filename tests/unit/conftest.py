@@ -22,3 +22,11 @@ def resolver(loaded_db):
     from bot.places import get_resolver
 
     return get_resolver(loaded_db)
+
+
+def make_services(env: dict[str, str] | None = None, **ready):
+    """The composition root with the settings of ``env`` (not the environment) and the given fakes."""
+    from bot.services import Services
+    from bot.settings import load_settings
+
+    return Services(load_settings(env or {}), **ready)

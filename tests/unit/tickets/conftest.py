@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.db import session_factory
 from bot.migrate import upgrade
 from bot.tickets.routing.router import RoutingDecision
 from bot.tickets.service import TicketRequest, TicketService, TranscriptTurn
@@ -100,7 +101,7 @@ def router() -> FakeRouter:
 
 @pytest.fixture
 def service(db_url, router) -> TicketService:
-    return TicketService(database_url=db_url, router=router, clock=lambda: NOW)
+    return TicketService(sessions=session_factory(db_url), router=router, clock=lambda: NOW)
 
 
 def make_request(**overrides) -> TicketRequest:
