@@ -32,15 +32,8 @@ logger = logging.getLogger(__name__)
 FORM = "caso_form"
 LOOKUP_FORM = "consulta_caso_form"
 NO_PHONE = "ninguno"
-FORM_SLOTS = (
-    "caso_nombre",
-    "caso_cargo",
-    "caso_etc",
-    "caso_email",
-    "caso_telefono",
-    "caso_descripcion",
-    "caso_confirmado",
-)
+# The fields of the case form (field name of bot.tickets -> slot), in the order the form asks them;
+# with "caso_confirmado" they are the required_slots of caso_form in domain.yml (a test checks it).
 FIELD_SLOTS = {
     "nombre": "caso_nombre",
     "cargo": "caso_cargo",
@@ -49,6 +42,7 @@ FIELD_SLOTS = {
     "telefono": "caso_telefono",
     "descripcion": "caso_descripcion",
 }
+FORM_SLOTS = (*FIELD_SLOTS.values(), "caso_confirmado")
 REASONS_WITH_LEAD_IN = ("no_me_sirvio", "fallback", "requiere_gestion", "dato_no_disponible")
 def _reset_case(*, keep_request: bool = False) -> list[EventType]:
     slots = [*FORM_SLOTS, "caso_etc_codigo", "caso_descripcion_sugerida", "caso_motivo", "caso_corrigiendo"]

@@ -561,3 +561,9 @@ def test_status_request_first_delivers_pending_agent_replies(service, created_co
     dispatcher = CollectingDispatcher()
     ActionConsultarCaso(make_services(tickets=service), inbox=inbox).run(dispatcher, tracker, {})
     assert "utter_respuesta_caso" not in responses(dispatcher)  # said once
+
+
+def test_the_case_form_asks_the_slots_the_actions_reset():
+    from actions.tickets import FORM_SLOTS
+
+    assert tuple(DOMAIN["forms"]["caso_form"]["required_slots"]) == FORM_SLOTS
