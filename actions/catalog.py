@@ -37,8 +37,8 @@ from bot.catalog.present import utter_item
 from bot.catalog.resources import is_about, latest_news, parse_news_request, programs_in, related_resources
 from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
 from bot.catalog.subscriptions import SubscriptionError, SubscriptionService
+from bot.formatting import format_number
 from bot.indicators.catalog import format_value
-from bot.indicators.text import format_number
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Actions of "Quiero informarme": education indicators of the MEN open data (issue 3).
+"""Actions of "Quiero informarme": education indicators of the MEN open data.
 
 Thin: tracker -> bot.indicators (parse, resolve, query) -> slots + domain responses (utter_ind_*).
 Flow: ``action_preparar_indicador`` reads the question (new or a follow-up such as "¿y en 2018?"),
@@ -24,6 +24,7 @@ from bot.indicators.parsing import RankingRequest
 from bot.indicators.question import QUERY_BY_INTENT, Question, Reading, is_inquiry, ranking_from_slot, read_question
 from bot.indicators.service import ComparisonAnswer, IndicatorService, RankingAnswer, SeriesAnswer, ValueAnswer
 from bot.places import Place, Resolution
+from bot.services import get_services
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +48,13 @@ BUTTON_LABELS = {
 }
 _YEAR_WORDS = re.compile(r"\b(?:en|del|de)?\s*(?:el\s+)?(?:año|ano)?\s*(?:19|20)\d{2}\b", re.IGNORECASE)
 
-_services: dict[str, IndicatorService] = {}
-
-
 def shared_service() -> IndicatorService:
-    """One service per action-server process (one DB connection per call; the place index is cached)."""
-    if "default" not in _services:
-        _services["default"] = IndicatorService()
-    return _services["default"]
+    """The process's indicator service, from the composition root (bot.services)."""
+    return get_services().indicators
 
 
 def chart_url(file_name: str) -> str:
-    from bot.settings import get_settings
-
-    return f"{get_settings().public_base_url}/charts/{file_name}"
+    return f"{get_services().settings.public_base_url}/charts/{file_name}"
 
 
 # --------------------------------------------------------------------------- helpers

@@ -13,8 +13,9 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.base import ServiceAction, ServicesMixin
 from actions.repair import RepairingFormValidation
-from bot.places import PlaceResolver, get_resolver
+from bot.services import Services
 from bot.tickets.codes import parse_code
 from bot.tickets.conversation import (
     escalation_reason,
@@ -23,7 +24,7 @@ from bot.tickets.conversation import (
     suggest_description,
     transcript_turns,
 )
-from bot.tickets.service import TicketRequest, TicketService, TicketValidationError, TicketView
+from bot.tickets.service import TicketRequest, TicketValidationError, TicketView
 from bot.tickets.validation import check_cargo, check_description, check_email, check_name, check_phone
 
 logger = logging.getLogger(__name__)
@@ -31,15 +32,8 @@ logger = logging.getLogger(__name__)
 FORM = "caso_form"
 LOOKUP_FORM = "consulta_caso_form"
 NO_PHONE = "ninguno"
-FORM_SLOTS = (
-    "caso_nombre",
-    "caso_cargo",
-    "caso_etc",
-    "caso_email",
-    "caso_telefono",
-    "caso_descripcion",
-    "caso_confirmado",
-)
+# The fields of the case form (field name of bot.tickets -> slot), in the order the form asks them;
+# with "caso_confirmado" they are the required_slots of caso_form in domain.yml (a test checks it).
 FIELD_SLOTS = {
     "nombre": "caso_nombre",
     "cargo": "caso_cargo",
@@ -48,18 +42,8 @@ FIELD_SLOTS = {
     "telefono": "caso_telefono",
     "descripcion": "caso_descripcion",
 }
+FORM_SLOTS = (*FIELD_SLOTS.values(), "caso_confirmado")
 REASONS_WITH_LEAD_IN = ("no_me_sirvio", "fallback", "requiere_gestion", "dato_no_disponible")
-_service: TicketService | None = None
-
-
-def default_service() -> TicketService:
-    """One service per action-server process (it opens a session per call)."""
-    global _service
-    if _service is None:
-        _service = TicketService()
-    return _service
-
-
 def _reset_case(*, keep_request: bool = False) -> list[EventType]:
     slots = [*FORM_SLOTS, "caso_etc_codigo", "caso_descripcion_sugerida", "caso_motivo", "caso_corrigiendo"]
     if not keep_request:
@@ -104,21 +88,14 @@ class ActionOfrecerCaso(Action):
         ]
 
 
-class ActionPedirConsentimiento(Action):
+class ActionPedirConsentimiento(ServiceAction):
     """Habeas data (Ley 1581 de 2012): ask for the authorisation, with the policy link if configured."""
-
-    def __init__(self, policy_url: str | None = None) -> None:
-        self._policy_url = policy_url
 
     def name(self) -> str:
         return "action_pedir_consentimiento"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        url = self._policy_url
-        if url is None:
-            from bot.settings import get_settings
-
-            url = get_settings().privacy_policy_url
+        url = self.services.settings.privacy_policy_url
         if url:
             dispatcher.utter_message(response="utter_consentimiento_con_enlace", url=url)
         else:  # no policy configured: never invent a link
@@ -151,21 +128,11 @@ class ActionConsentimientoNegado(Action):
         return _reset_case()
 
 
-class ValidateCasoForm(FormValidationAction):
-    def __init__(self, resolver: PlaceResolver | None = None) -> None:
-        self._resolver = resolver
+class ValidateCasoForm(ServicesMixin, FormValidationAction):
+    """The ETC is read by the one place resolver (the same names, aliases and typos as the indicator questions)."""
 
     def name(self) -> str:
         return "validate_caso_form"
-
-    @property
-    def resolver(self) -> PlaceResolver:
-        """The one place resolver (the same names, aliases and typos as the indicator questions)."""
-        if self._resolver is None:
-            from bot.settings import get_settings
-
-            self._resolver = get_resolver(get_settings().database_url)
-        return self._resolver
 
     def validate_caso_nombre(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if value is None:  # emptied by a correction or a reset: nothing typed to check
@@ -190,7 +157,7 @@ class ValidateCasoForm(FormValidationAction):
     def validate_caso_etc(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if value is None:  # emptied by a correction or a reset: nothing typed to check
             return {"caso_etc": None}
-        resolution = self.resolver.resolve_etc(str(value or ""))
+        resolution = self.services.places.resolve_etc(str(value or ""))
         if resolution.match is not None:
             if resolution.via_municipality:
                 dispatcher.utter_message(
@@ -289,11 +256,8 @@ class ActionAskCasoConfirmado(Action):
         return []
 
 
-class ActionCrearCaso(Action):
+class ActionCrearCaso(ServiceAction):
     """Create the ticket (idempotent: the request id of the consent step is the key)."""
-
-    def __init__(self, service: TicketService | None = None) -> None:
-        self._service = service
 
     def name(self) -> str:
         return "action_crear_caso"
@@ -310,9 +274,8 @@ class ActionCrearCaso(Action):
                 dispatcher.utter_message(response="utter_caso_ya_registrado", codigo=code)
             return []
         request = self._request(tracker, consent=consent, request_id=request_id)
-        service = self._service or default_service()
         try:
-            receipt = service.open_ticket(request)
+            receipt = self.services.tickets.open_ticket(request)
         except TicketValidationError as err:
             slot = FIELD_SLOTS.get(err.field)
             if slot is None:
@@ -335,9 +298,7 @@ class ActionCrearCaso(Action):
         return [*_reset_case(keep_request=True), SlotSet("caso_codigo", receipt.code)]
 
     def _request(self, tracker: Tracker, *, consent: str, request_id: str) -> TicketRequest:
-        from bot.settings import get_settings
-
-        settings = get_settings()
+        settings = self.services.settings
         phone = tracker.get_slot("caso_telefono")
         return TicketRequest(
             idempotency_key=f"{tracker.sender_id}:{request_id}",
@@ -403,14 +364,14 @@ class ActionCorregirDatoCaso(Action):
         return [*events, SlotSet("caso_corrigiendo", True)]
 
 
-class ActionConsultarCaso(Action):
+class ActionConsultarCaso(ServiceAction):
     """Status of a case: directly for the conversation that opened it, else after the e-mail.
 
     Agent replies still waiting for delivery to this conversation are said first.
     """
 
-    def __init__(self, service: TicketService | None = None, inbox=None) -> None:
-        self._service = service
+    def __init__(self, services: Services | None = None, inbox=None) -> None:
+        super().__init__(services)
         self._inbox = inbox
 
     def name(self) -> str:
@@ -423,7 +384,7 @@ class ActionConsultarCaso(Action):
         return [*delivered, *self._status(dispatcher, tracker)]
 
     def _status(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        service = self._service or default_service()
+        service = self.services.tickets
         entity = next(tracker.get_latest_entity_values("codigo_caso"), None)
         text = tracker.latest_message.get("text") or ""
         parsed = parse_code(text) or parse_code(entity)
@@ -456,15 +417,12 @@ class ValidateConsultaCasoForm(RepairingFormValidation):
         return {"caso_consulta_email": None}
 
 
-class ActionConsultarCasoConCorreo(Action):
-    def __init__(self, service: TicketService | None = None) -> None:
-        self._service = service
-
+class ActionConsultarCasoConCorreo(ServiceAction):
     def name(self) -> str:
         return "action_consultar_caso_con_correo"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        service = self._service or default_service()
+        service = self.services.tickets
         code = tracker.get_slot("caso_consulta_codigo") or ""
         email = tracker.get_slot("caso_consulta_email") or ""
         view = service.status_with_email(code_text=code, email=email) if code and email else None

@@ -7,28 +7,21 @@ Each feature package contributes its commands through a ``cli`` module exposing
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-FEATURE_CLI_MODULES = (
-    "bot.prepare",
-    "bot.indicators.cli",
-    "bot.tickets.cli",
-    "bot.agents.cli",
-    "bot.catalog.cli",
-)
+from bot import prepare
+from bot.agents import cli as agents_cli
+from bot.catalog import cli as catalog_cli
+from bot.indicators import cli as indicators_cli
+from bot.tickets import cli as tickets_cli
+
+FEATURE_CLIS = (prepare, indicators_cli, tickets_cli, agents_cli, catalog_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Asistente de la Escuela de Secretarías")
     subparsers = parser.add_subparsers(dest="command", metavar="COMANDO")
-    for name in FEATURE_CLI_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a feature not built yet
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
+    for module in FEATURE_CLIS:
         module.register(subparsers)
     return parser
 

@@ -54,12 +54,19 @@ def session_factory(url: str) -> sessionmaker:
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session on ``url`` that commits on success and rolls back on error (see :func:`transaction`)."""
     if url is None:
-        from bot.settings import get_settings
+        from bot.services import get_services
 
-        url = get_settings().database_url
-    session = session_factory(url)()
+        url = get_services().settings.database_url
+    with transaction(session_factory(url)) as session:
+        yield session
+
+
+@contextmanager
+def transaction(sessions: sessionmaker) -> Iterator[Session]:
+    """One unit of work: a session from ``sessions`` that commits on success and rolls back on error."""
+    session = sessions()
     try:
         yield session
         session.commit()

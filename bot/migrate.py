@@ -28,9 +28,9 @@ def upgrade(url: str | None = None, target: str = "heads") -> None:
     from alembic import command
 
     if url is None:
-        from bot.settings import get_settings
+        from bot.services import get_services
 
-        url = get_settings().database_url
+        url = get_services().settings.database_url
     if url.startswith("sqlite"):
         from bot.db import get_engine
 

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from bot.db import get_engine
 from bot.indicators import models as m
-from bot.indicators.text import normalize
+from bot.text import fold as normalize
 
 DEPARTAMENTO, MUNICIPIO, ETC, NACIONAL = "departamento", "municipio", "etc", "nacional"
 

@@ -25,9 +25,9 @@ def prepare(url: str | None = None, *, progress: bool = False) -> list[str]:
     from bot.db import session_scope
     from bot.indicators.loader import load
     from bot.migrate import upgrade
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    url = url or get_settings().database_url
+    url = url or get_services().settings.database_url
     log = []
     start = time.perf_counter()
     upgrade(url)

@@ -1,7 +1,8 @@
 """All configuration, read from the environment in one typed place.
 
-Every variable is documented in ``.env.example``. Nothing is read at import time:
-call :func:`get_settings` (cached) or :func:`load_settings` (fresh, for tests).
+Every variable is documented in ``.env.example``. Nothing is read at import time: the composition
+root (:func:`bot.services.get_services`) reads them once through :func:`get_settings`; tests build
+their own with :func:`load_settings`. Code outside ``bot.services`` asks ``get_services().settings``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python scripts/bench_indicators.py [--url sqlite:////tmp/bench.db] [--n 300]
 
-Targets (issue 3): load of all files under 20 s; p95 of the look-up action under 30 ms.
+Targets: load of all files under 20 s; p95 of the look-up action under 30 ms.
 The look-up is measured end to end as the Rasa action runs it (parse the text, resolve the place,
 query the value); when rasa_sdk and ``actions.indicators`` are importable the action itself is timed.
 """

@@ -74,7 +74,7 @@ def main() -> int:
     endpoints = env.get("RASA_ENDPOINTS", "endpoints.yml")
     credentials = env.get("RASA_CREDENTIALS", "credentials.yml")
     (ROOT / "var").mkdir(exist_ok=True)
-    if (ROOT / "scripts" / "render_credentials.py").exists() and "RASA_CREDENTIALS" not in os.environ:
+    if "RASA_CREDENTIALS" not in os.environ:
         credentials = "var/credentials.yml"
         subprocess.run([str(BIN / "python"), "scripts/render_credentials.py", credentials], cwd=ROOT, env=env, check=True)
     print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
@@ -93,22 +93,20 @@ def main() -> int:
                 env,
             )
         )
-        web = (ROOT / "webapp" / "__main__.py").exists()
-        if web:
-            procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))
-        checks = [(f"http://localhost:{actions_port}/health", "acciones"), (f"http://localhost:{rasa_port}/status", "Rasa")]
-        if web:
-            checks.append((f"http://localhost:{web_port}/health", "web"))
+        procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))
+        checks = [
+            (f"http://localhost:{actions_port}/health", "acciones"),
+            (f"http://localhost:{rasa_port}/status", "Rasa"),
+            (f"http://localhost:{web_port}/health", "web"),
+        ]
         for url, name in checks:
             if not wait_http(url, 300, procs):
                 print(f"✗ No arrancó: {name} ({url}). Revise los mensajes de arriba.", file=sys.stderr)
                 return 1
         print("\n✓ El asistente está listo:")
-        if web:
-            print(f"  Chat web ............ http://localhost:{web_port}/")
-            if (ROOT / "webapp" / "agents").exists():
-                print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
-                print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
+        print(f"  Chat web ............ http://localhost:{web_port}/")
+        print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
+        print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
         print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook")
         print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
         print(f"  Acciones ............ http://localhost:{actions_port}/webhook")

@@ -7,12 +7,12 @@ import sys
 
 import uvicorn
 
-from bot.settings import get_settings
+from bot.services import get_services
 from webapp.app import create_app
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = get_settings()
+    settings = get_services().settings
     parser = argparse.ArgumentParser(prog="python -m webapp", description="Servidor web del asistente")
     parser.add_argument("--host", default=settings.web_host, help="dirección (WEB_HOST)")
     parser.add_argument("--port", type=int, default=settings.web_port, help="puerto (WEB_PORT)")

@@ -1,9 +1,8 @@
 """Application factory of the web app.
 
 The app serves the web chat page (``/``), the indicator charts (``/charts/{name}.png``) and
-``/health``. Feature routers are plugged in by modules listed in :data:`FEATURE_MODULES`: each
-exposes ``register(app: FastAPI, settings: Settings) -> None`` and is skipped while it does not
-exist yet (same convention as ``bot/cli.py``).
+``/health``, and the agents API and console (:mod:`webapp.agents`, plugged in with its
+``register(app, settings)``).
 
 Every response carries a strict Content-Security-Policy unless the route sets its own: pages
 load scripts and styles from ``/static`` only (no inline script, no CDN).
@@ -11,29 +10,22 @@ load scripts and styles from ``/static`` only (no inline script, no CDN).
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from bot.settings import Settings, get_settings
-from webapp import charts, chat
-
-logger = logging.getLogger(__name__)
+from bot.services import get_services
+from bot.settings import Settings
+from webapp import agents, charts, chat
 
 WEBAPP_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEBAPP_DIR / "static"
 
-# Feature routers, e.g. the agents API and console (webapp/agents.py).
-FEATURE_MODULES: tuple[str, ...] = ("webapp.agents",)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the web app for ``settings`` (defaults to :func:`bot.settings.get_settings`)."""
-    settings = settings or get_settings()
+    """Build the web app for ``settings`` (defaults to those of the composition root, :mod:`bot.services`)."""
+    settings = settings or get_services().settings
     app = FastAPI(
         title="Asistente de la Escuela de Secretarías de Educación",
         version="0.1.0",
@@ -50,20 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for name in FEATURE_MODULES:
-        _register_feature(app, settings, name)
+    agents.register(app, settings)
     return app
-
-
-def _register_feature(app: FastAPI, settings: Settings, name: str) -> None:
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:  # the feature is not built yet
-        if exc.name and name.startswith(exc.name):
-            logger.debug("Web app feature %s not present", name)
-            return
-        raise
-    module.register(app, settings)
 
 
 def content_security_policy(settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""MEN agents: the workspace that picks up, answers and closes escalated tickets (issue 5).
+"""MEN agents: the workspace that picks up, answers and closes escalated tickets.
 
 Modules:
 - ``models``: agents, their areas and session tokens, the delivery outbox, satisfaction ratings

@@ -1,4 +1,4 @@
-"""Catalog feature (issue 7): "Quiero aprender" contents and tools, encuentros, and peers.
+"""Catalog feature: "Quiero aprender" contents and tools, encuentros, and peers.
 
 Modules: ``models`` (tables, Alembic branch ``catalog``), ``importer`` (CSV/JSON/YAML exports and
 the MEN resources file ``data/catalog/recursos-men.yml``, row-level validation, all-or-nothing,

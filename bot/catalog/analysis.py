@@ -12,24 +12,12 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from bot.text import normalize
+from bot.text import STOPWORDS, normalize
 
 
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
-
-# Spanish function words (unaccented, as produced by bot.text.normalize).
-STOPWORDS = _word_set(
-    """
-    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun bajo bien cada como con
-    contra cual cuales cuando de del desde donde dos e el ella ellas ellos en entre era es esa esas
-    ese eso esos esta estan estas este esto estos fue ha hay la las le les lo los mas me mi mis
-    mucho muy nada ni no nos nuestra nuestras nuestro nuestros o otra otras otro otros para pero
-    poco por porque que quien se ser si sin sino sobre son su sus tal tambien tan te tiene tienen todo
-    todos tu tus u un una uno unos usted ustedes y ya yo
-    """
-)
 
 # Words that only frame a request ("quiero ver guías sobre..."): dropped from a query when
 # something else is left.

@@ -188,7 +188,7 @@ def _cmd_notices(args: argparse.Namespace) -> int:
 
 def _cmd_peers(args: argparse.Namespace) -> int:
     from bot.catalog.peers import PeerFinder
-    from bot.indicators.text import format_number
+    from bot.formatting import format_number
 
     finder = PeerFinder()
     etc = finder.resolve(args.etc)

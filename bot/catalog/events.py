@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.catalog.dates import format_date, format_datetime, format_time
 from bot.catalog.models import EVENT_MODES, EVENT_TYPES, CatalogEvent, as_utc, utcnow
+from bot.formatting import format_date, format_datetime, format_time
 
 
 @dataclass(frozen=True)

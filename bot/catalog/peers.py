@@ -40,7 +40,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
-from bot.indicators.text import normalize
+from bot.text import fold as normalize
 
 MUNICIPAL = "municipal"
 DEPARTMENTAL = "departamental"

@@ -1,4 +1,4 @@
-"""Quiero informarme: education indicators of the MEN open data (issue 3).
+"""Quiero informarme: education indicators of the MEN open data.
 
 Modules: ``catalog`` (indicators and the Spanish parser), ``sources``/``quality``/``loader``
 (CSV -> SQL with quality checks), ``places`` (place resolver), ``service`` (look-ups, comparisons,

@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from bot.indicators.text import format_number, format_signed, normalize
+from bot.formatting import format_number, format_signed
+from bot.text import fold
 
 TOTAL = "total"
 LEVELS: dict[str, str] = {
@@ -272,7 +273,7 @@ def parse_indicator(text: str, *, cutoff: float = 84) -> IndicatorMatch:
     Exact phrases win (longest first); otherwise typo-tolerant matching with rapidfuzz.
     "cobertura" alone returns no key and the two candidates (neta, bruta).
     """
-    norm = normalize(text)
+    norm = fold(text)
     if not norm:
         return IndicatorMatch(None)
     for phrase, keys in _indicator_phrases():
@@ -305,7 +306,7 @@ def parse_level(text: str, *, cutoff: float = 88) -> str | None:
 
     A level only when it is named (typos allowed): "escolar" is not "preescolar".
     """
-    norm = normalize(text)
+    norm = fold(text)
     if not norm:
         return None
     for phrase, keys in _level_phrases():

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.indicators.text import format_number
+from bot.formatting import format_number
 
 CHART_VERSION = "1"
 _COLORS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000")

@@ -48,9 +48,9 @@ def _quality(args: argparse.Namespace) -> int:
 
     from bot.db import get_engine
     from bot.indicators import models as m
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    engine = get_engine(args.url or get_settings().database_url)
+    engine = get_engine(args.url or get_services().settings.database_url)
     q = select(m.issue).order_by(m.issue.c.source_file, m.issue.c.check_name, m.issue.c.column_name, m.issue.c.year)
     with engine.connect() as conn:
         rows = conn.execute(q).mappings().all()
@@ -64,11 +64,11 @@ def _quality(args: argparse.Namespace) -> int:
 
 def _lookup(args: argparse.Namespace) -> int:
     """Departments, certified municipalities and curated aliases, with and without accents."""
-    from bot.indicators.text import strip_accents
     from bot.places import CURATED_ALIASES, DEPARTAMENTO, get_resolver
-    from bot.settings import get_settings
+    from bot.services import get_services
+    from bot.text import strip_accents
 
-    resolver = get_resolver(args.url or get_settings().database_url)
+    resolver = get_resolver(args.url or get_services().settings.database_url)
     names: set[str] = set()
     for place in resolver.all_places():
         if place.kind == DEPARTAMENTO or place.etc_key:

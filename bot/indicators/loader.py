@@ -45,7 +45,7 @@ from bot.indicators.sources import (
     read_regions,
     sources_fingerprint,
 )
-from bot.indicators.text import normalize, title_es
+from bot.text import fold, title_es
 
 LOADER_VERSION = "1"
 NATIONAL_NAME = "Colombia"
@@ -74,7 +74,7 @@ class _Entities:
 
     def add_alias(self, key: str, alias: str, source: str) -> None:
         alias = (alias or "").strip()
-        if alias and normalize(alias) and normalize(alias) != normalize(self.rows[key]["name"]):
+        if alias and fold(alias) and fold(alias) != fold(self.rows[key]["name"]):
             self.aliases.setdefault((key, alias), source)
 
 
@@ -273,9 +273,9 @@ def load(
     """Load (or reload) every indicator table; see the module docstring."""
     start = time.perf_counter()
     if database_url is None:
-        from bot.settings import get_settings
+        from bot.services import get_services
 
-        database_url = get_settings().database_url
+        database_url = get_services().settings.database_url
     data_dir = data_dir or DEFAULT_DATA_DIR
     engine = get_engine(database_url)
     fingerprint = f"{LOADER_VERSION}:{sources_fingerprint(data_dir)}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.indicators.catalog import parse_indicator, parse_level
-from bot.indicators.text import normalize
+from bot.text import fold
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d{2})\b")
 _SHORT_YEAR = re.compile(r"\b(?:del|en el|año|ano)\s+(?:'|’)?(\d{2})\b")
@@ -34,7 +34,7 @@ def parse_year(text: str, *, today: date | None = None) -> YearMatch:
     m = _YEAR.search(raw)
     if m:
         return YearMatch(int(m.group(1)))
-    norm = normalize(raw)
+    norm = fold(raw)
     today = today or date.today()
     if re.search(r"\b(ano|anio) (pasado|anterior)\b", norm):
         return YearMatch(today.year - 1, relative=True)
@@ -73,7 +73,7 @@ class RankingRequest:
 
 def parse_ranking(text: str, *, default_n: int = 5) -> RankingRequest:
     """``"los 10 departamentos con mayor deserción"`` -> desc, 10, departamentos."""
-    norm = normalize(text)
+    norm = fold(text)
     order = "desc"
     by_quality = None
     if re.search(r"\b(menor|menores|mas baj[ao]s?|menos|minim[ao]s?|inferior(es)?|ultimos|bottom)\b", norm):

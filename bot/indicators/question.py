@@ -24,8 +24,8 @@ from datetime import date
 
 from bot.indicators.catalog import IndicatorMatch, parse_indicator, parse_level
 from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
-from bot.indicators.text import normalize
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Mention, PlaceResolver, Resolution
+from bot.text import fold as normalize
 
 VALUE, COMPARISON, RANKING, SERIES = "valor", "comparacion", "ranking", "evolucion"
 QUERY_BY_INTENT = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 
 from bot.db import get_engine
+from bot.formatting import format_number
 from bot.indicators import models as m
 from bot.indicators.catalog import (
     INDICATORS,
@@ -29,7 +30,6 @@ from bot.indicators.catalog import (
 from bot.indicators.charts import Line, render_lines
 from bot.indicators.quality import is_implausible, is_impossible, looks_like_proportions, to_percentages
 from bot.indicators.socrata import ETC_DATASET, SocrataClient, SocrataError
-from bot.indicators.text import format_number
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Place, PlaceResolver, Resolution, get_resolver
 
 SCOPES = ("departamentos", "etc", "municipios")
@@ -188,33 +188,31 @@ def years_text(years: Sequence[int]) -> str:
 class IndicatorService:
     """Look-ups over the indicator tables; one short DB connection per call."""
 
-    database_url: str | None = None
-    charts_dir: Path | None = None
+    database_url: str
+    charts_dir: Path
     socrata: SocrataClient | None = None
-    live_enabled: bool | None = None
+    live_enabled: bool = False
     today: date | None = None
     _resolver: PlaceResolver | None = field(default=None, repr=False)
     _years_cache: dict[tuple[str, str, str], tuple[int, ...]] = field(default_factory=dict, repr=False)
     _etc_cache: dict[tuple[str, int | None], EtcInfo] = field(default_factory=dict, repr=False)
     _version: str | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.database_url is None or self.charts_dir is None or self.live_enabled is None:
-            from bot.settings import get_settings
-
-            settings = get_settings()
-            self.database_url = self.database_url or settings.database_url
-            self.charts_dir = self.charts_dir or settings.charts_dir
-            if self.live_enabled is None:
-                self.live_enabled = settings.datos_enabled
-            if self.live_enabled and self.socrata is None:
-                self.socrata = SocrataClient.from_settings(settings)
+    @classmethod
+    def from_settings(cls, settings) -> IndicatorService:
+        live = settings.datos_enabled
+        return cls(
+            database_url=settings.database_url,
+            charts_dir=settings.charts_dir,
+            live_enabled=live,
+            socrata=SocrataClient.from_settings(settings) if live else None,
+        )
 
     # places -----------------------------------------------------------------------------------
     @property
     def resolver(self) -> PlaceResolver:
         if self._resolver is None:
-            self._resolver = get_resolver(self.database_url)  # type: ignore[arg-type]
+            self._resolver = get_resolver(self.database_url)
         return self._resolver
 
     def refresh_if_reloaded(self) -> bool:
@@ -222,7 +220,7 @@ class IndicatorService:
         from bot.indicators.loader import stored_fingerprint
         from bot.places import clear_resolver_cache
 
-        version = stored_fingerprint(get_engine(self.database_url))  # type: ignore[arg-type]
+        version = stored_fingerprint(get_engine(self.database_url))
         if version == self._version:
             return False
         if self._version is not None:
@@ -262,7 +260,7 @@ class IndicatorService:
         )
 
     def _series(self, place: Place, indicator: str, level: str) -> list[Figure]:
-        with get_engine(self.database_url).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(self.database_url).connect() as conn:
             return [self._figure(r, place) for r in self._rows(conn, [place.data_key], indicator, level)]
 
     @staticmethod
@@ -326,7 +324,7 @@ class IndicatorService:
         return self._etc_cache[key]
 
     def _etc_info(self, place: Place, year: int | None) -> EtcInfo:
-        with get_engine(self.database_url).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(self.database_url).connect() as conn:
             ent = conn.execute(select(m.entity).where(m.entity.c.key == place.key)).mappings().one()
             years = [r[0] for r in conn.execute(
                 select(m.etc_coverage.c.year).where(m.etc_coverage.c.etc_key == place.key).distinct())]
@@ -446,7 +444,7 @@ class IndicatorService:
         base = RankingAnswer("no_data", indicator, ind.name, level, LEVELS[level], year, scope, order)
         if not ind.has_level(level):
             return replace(base, status="level_unavailable")
-        engine = get_engine(self.database_url)  # type: ignore[arg-type]
+        engine = get_engine(self.database_url)
         with engine.connect() as conn:
             scope_all = self._scope_keys(conn, scope, None)
             years = self._ranking_years(conn, indicator, level, scope, scope_all)
@@ -512,11 +510,11 @@ class IndicatorService:
         lines = [Line(p.name, tuple((f.year, f.value) for f in series[p.key] if f.reliable)) for p in places]
         datasets = sorted({f.dataset_id for p in places for f in series[p.key]})
         caption = "Fuente: " + "; ".join(source_text(d) for d in datasets)
-        return render_lines(self.charts_dir, title=title, unit_label=ind.unit_label, lines=lines,  # type: ignore[arg-type]
+        return render_lines(self.charts_dir, title=title, unit_label=ind.unit_label, lines=lines,
                             caption=caption, decimals=ind.decimals)
 
     # helpers for the actions ------------------------------------------------------------------
     def data_years(self) -> tuple[int, int] | None:
-        with get_engine(self.database_url).connect() as conn:  # type: ignore[arg-type]
+        with get_engine(self.database_url).connect() as conn:
             years = sorted(conn.execute(select(m.value.c.year).distinct()).scalars())
         return (years[0], years[-1]) if years else None

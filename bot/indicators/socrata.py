@@ -1,7 +1,7 @@
 """A small ``requests`` client for the datos.gov.co Socrata (SODA) API.
 
 Off by default (``DATOS_GOV_ENABLED``). Base URL and app token are configurable; every call has a
-timeout, failed calls are retried with exponential backoff, and answers are cached for
+timeout, failed calls are retried with exponential backoff (tenacity), and answers are cached for
 ``DATOS_GOV_CACHE_SECONDS``. Any failure raises :class:`SocrataError`; callers fall back to the
 offline data and say so.
 
@@ -19,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.indicators.catalog import column_map
 from bot.indicators.sources import parse_value
-from bot.indicators.text import strip_accents
+from bot.text import strip_accents
 
 ETC_DATASET = "sras-4t5p"
 YEAR_FIELDS = ("ano", "a_o", "anio", "año")
@@ -33,11 +34,15 @@ class SocrataError(RuntimeError):
     """The live service could not answer (network, HTTP status, bad payload, disabled)."""
 
 
+class _Retryable(SocrataError):
+    """A failure worth another try: network error, 429 or 5xx."""
+
+
 def soda_field_names(column: str) -> tuple[str, ...]:
     """``DESERCIÓN_SECUNDARIA`` -> (``deserci_n_secundaria``, ``desercion_secundaria``)."""
     low = column.lower()
     mangled = "".join(ch if (ch.isascii() and (ch.isalnum() or ch == "_")) else "_" for ch in low)
-    plain = strip_accents(low).replace("ñ", "n").replace(" ", "_")
+    plain = strip_accents(low).replace(" ", "_")
     return tuple(dict.fromkeys((mangled, plain)))
 
 
@@ -85,29 +90,31 @@ class SocrataClient:
         headers = {"Accept": "application/json"}
         if self.app_token:
             headers["X-App-Token"] = self.app_token
-        http = self.session or requests
-        last: Exception | None = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self.sleep(self.backoff * (2 ** (attempt - 1)))
-            try:
-                resp = http.get(url, params=params, headers=headers, timeout=self.timeout)
-            except requests.RequestException as exc:
-                last = exc
-                continue
-            if resp.status_code in RETRY_STATUS:
-                last = SocrataError(f"HTTP {resp.status_code}")
-                continue
-            if not 200 <= resp.status_code < 300:
-                raise SocrataError(f"HTTP {resp.status_code}")
-            try:
-                data = resp.json()
-            except ValueError as exc:
-                raise SocrataError("respuesta no es JSON") from exc
-            if not isinstance(data, list):
-                raise SocrataError("respuesta inesperada")
-            return data
-        raise SocrataError(str(last) if last else "sin respuesta")
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait_exponential(multiplier=self.backoff),
+            retry=retry_if_exception_type(_Retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        return retrying(self._get_once, url, params, headers)
+
+    def _get_once(self, url: str, params: dict[str, str], headers: dict[str, str]) -> list[dict]:
+        try:
+            resp = (self.session or requests).get(url, params=params, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise _Retryable(str(exc)) from exc
+        if resp.status_code in RETRY_STATUS:
+            raise _Retryable(f"HTTP {resp.status_code}")
+        if not 200 <= resp.status_code < 300:
+            raise SocrataError(f"HTTP {resp.status_code}")
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise SocrataError("respuesta no es JSON") from exc
+        if not isinstance(data, list):
+            raise SocrataError("respuesta inesperada")
+        return data
 
     def etc_rows(self, etc_code: str) -> dict[int, dict[str, float | None]]:
         """Figures of one ETC from ``sras-4t5p``: year -> {MEN column: value}."""

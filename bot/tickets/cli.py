@@ -13,16 +13,16 @@ import argparse
 def _database_url(args: argparse.Namespace) -> str:
     if args.database_url:
         return args.database_url
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    return get_settings().database_url
+    return get_services().settings.database_url
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from bot.settings import get_settings
+    from bot.services import get_services
     from bot.tickets.retention import purge_closed_tickets
 
-    days = args.dias if args.dias is not None else get_settings().ticket_retention_days
+    days = args.dias if args.dias is not None else get_services().settings.ticket_retention_days
     report = purge_closed_tickets(database_url=_database_url(args), retention_days=days, dry_run=args.simular)
     verb = "se depurarían" if report.dry_run else "depurados"
     print(f"Casos cerrados antes de {report.cutoff:%Y-%m-%d %H:%M} UTC ({days} días): {report.count} {verb}.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 
-from bot.tickets.routing.text import fold
+from bot.text import fold
 from bot.tickets.service import TranscriptTurn
 from bot.tickets.validation import MIN_DESCRIPTION_CHARS, clean_text
 

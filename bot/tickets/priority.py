@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.text import stems
 from bot.tickets.models import PRIORITIES
 from bot.tickets.routing.data import ROUTING_DIR
-from bot.tickets.routing.text import tokens
 
 PRIORITY_FILE = ROUTING_DIR / "priority.yml"
 
@@ -22,7 +22,7 @@ class PriorityPolicy:
     phrases: dict[str, tuple[tuple[str, ...], ...]]  # priority -> tokenised phrases
 
     def classify(self, text: str) -> str:
-        toks = tokens(text)
+        toks = stems(text)
         for priority in ("alta", "baja"):
             for phrase in self.phrases.get(priority, ()):
                 n = len(phrase)
@@ -41,7 +41,7 @@ def parse_policy(raw: dict) -> PriorityPolicy:
     default = str(raw.get("default_priority", "media"))
     if default not in PRIORITIES:
         raise ValueError(f"unknown default priority {default!r}")
-    phrases = {p: tuple(tuple(tokens(str(s))) for s in raw.get(p) or [] if tokens(str(s))) for p in ("alta", "baja")}
+    phrases = {p: tuple(tuple(stems(str(s))) for s in raw.get(p) or [] if stems(str(s))) for p in ("alta", "baja")}
     return PriorityPolicy(default=default, sla_business_days=sla, phrases=phrases)
 
 

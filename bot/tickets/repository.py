@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.tickets.calendar import BOGOTA
+from bot.formatting import BOGOTA
 from bot.tickets.codes import format_code, new_suffix
 from bot.tickets.models import Ticket, TicketCounter, TicketEvent, utcnow
 from bot.tickets.workflow import OPEN_STATUSES, TicketStatus, check_transition, reopen_target

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
-from bot.db import session_scope
+from bot.db import transaction
+from bot.formatting import format_date, format_datetime
 from bot.tickets import repository as repo
 from bot.tickets.areas import AreaCatalog, load_areas
-from bot.tickets.calendar import due_at, format_date_es, format_datetime_es
+from bot.tickets.calendar import due_at
 from bot.tickets.codes import parse_code
 from bot.tickets.models import Ticket, utcnow
 from bot.tickets.priority import PriorityPolicy, load_policy
@@ -144,33 +146,29 @@ class TicketService:
     def __init__(
         self,
         *,
-        database_url: str | None = None,
+        sessions: sessionmaker,
         router=None,
+        min_confidence: float | None = None,
         areas: AreaCatalog | None = None,
         policy: PriorityPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self._database_url = database_url
+        self._sessions = sessions
         self._router = router
+        self._min_confidence = min_confidence
         self._areas = areas
         self._policy = policy
         self._clock = clock
 
     # -- lazily built collaborators (no work at import or construction time)
     @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
-
-    @property
     def router(self):
         if self._router is None:
             from bot.tickets.routing import get_router
 
-            self._router = get_router()
+            if self._min_confidence is None:
+                raise ValueError("TicketService needs a router or the routing min_confidence")
+            self._router = get_router(self._min_confidence)
         return self._router
 
     @property
@@ -222,12 +220,12 @@ class TicketService:
             escalation_reason=request.escalation_reason,
         )
         try:
-            with session_scope(self.database_url) as session:
+            with transaction(self._sessions) as session:
                 ticket, created = repo.create_ticket(session=session, draft=draft)
                 return self._receipt(ticket, created)
         except IntegrityError:
             # A concurrent call with the same key won the race: return its ticket.
-            with session_scope(self.database_url) as session:
+            with transaction(self._sessions) as session:
                 ticket = repo.get_ticket_by_key(session=session, idempotency_key=draft.idempotency_key)
                 if ticket is None:
                     raise
@@ -242,7 +240,7 @@ class TicketService:
             priority=ticket.priority,
             sla_business_days=ticket.sla_business_days,
             due_at=ticket.due_at,
-            due_date_text=format_date_es(ticket.due_at),
+            due_date_text=format_date(ticket.due_at),
             needs_triage=ticket.needs_triage,
             created=created,
         )
@@ -254,7 +252,7 @@ class TicketService:
         parsed = parse_code(code_text)
         if parsed is None or not conversation_id:
             return None
-        with session_scope(self.database_url) as session:
+        with transaction(self._sessions) as session:
             ticket = repo.get_ticket_by_number(session=session, year=parsed.year, number=parsed.number)
             if ticket is None or ticket.conversation_id is None:
                 return None
@@ -268,7 +266,7 @@ class TicketService:
         checked = check_email(email)
         if parsed is None or not parsed.complete or not checked.ok:
             return None
-        with session_scope(self.database_url) as session:
+        with transaction(self._sessions) as session:
             ticket = repo.get_ticket_by_code(session=session, code=str(parsed))
             if ticket is None or ticket.requester_email is None:
                 return None
@@ -279,7 +277,7 @@ class TicketService:
     def conversation_tickets(self, *, conversation_id: str, limit: int = 3) -> list[TicketView]:
         if not conversation_id:
             return []
-        with session_scope(self.database_url) as session:
+        with transaction(self._sessions) as session:
             tickets = repo.list_conversation_tickets(session=session, conversation_id=conversation_id, limit=limit)
             return [self._view(session, t, actor_id=conversation_id) for t in tickets]
 
@@ -294,10 +292,10 @@ class TicketService:
             status=ticket.status,
             area_code=ticket.area_code,
             area_name=area.name if area else ticket.area_code,
-            created_text=format_date_es(ticket.created_at),
-            due_date_text=format_date_es(ticket.due_at),
+            created_text=format_date(ticket.created_at),
+            due_date_text=format_date(ticket.due_at),
             last_reply=reply.body if reply else None,
-            last_reply_text_date=format_datetime_es(reply.created_at) if reply else None,
+            last_reply_text_date=format_datetime(reply.created_at, weekday=False) if reply else None,
         )
 
 

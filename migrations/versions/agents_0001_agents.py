@@ -1,4 +1,4 @@
-"""agents: MEN agents, their areas and sessions, the delivery outbox, satisfaction ratings (issue 5)
+"""agents: MEN agents, their areas and sessions, the delivery outbox, satisfaction ratings
 
 Own branch of the agents feature (``alembic upgrade heads`` or ``alembic upgrade agents@head``);
 it needs the tickets tables, hence ``depends_on = "tickets_0001"``.

@@ -1,4 +1,4 @@
-"""catalog: contents and tools, events, event subscriptions (issue 7)
+"""catalog: contents and tools, events, event subscriptions
 
 Own branch of the catalog feature: ``alembic upgrade heads`` (or ``alembic upgrade catalog@head``).
 

@@ -1,4 +1,4 @@
-"""tickets: escalated cases, their per-year counter and the append-only event log (issue 4)
+"""tickets: escalated cases, their per-year counter and the append-only event log
 
 Own branch of the tickets feature: ``alembic upgrade heads`` (or ``alembic upgrade tickets@head``).
 The agents feature adds its tables (and the foreign key of ``tickets.assigned_agent_id``) in a

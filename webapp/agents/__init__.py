@@ -1,6 +1,6 @@
 """The MEN agents' workspace in the web app: the API under ``/api/agentes`` and the console at ``/agentes``.
 
-``register(app, settings)`` is called by :func:`webapp.app.create_app` (see ``FEATURE_MODULES``).
+``register(app, settings)`` is called by :func:`webapp.app.create_app`.
 When the app is served with its lifespan (``python -m webapp``), a background task retries the
 notices waiting for Rasa every ``AGENT_DELIVERY_RETRY_SECONDS`` (0 turns it off).
 

@@ -8,11 +8,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from bot.tickets.routing.text import fold, stem
+from bot.text import fold, stems
 
 
 def _word_analyzer(text: str) -> list[str]:
-    words = [stem(w) for w in fold(text).split()]
+    words = stems(text)
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 

@@ -97,12 +97,8 @@ _cache: dict[tuple, Router] = {}
 _lock = threading.Lock()
 
 
-def get_router(min_confidence: float | None = None, areas_file: Path = AREAS_FILE) -> Router:
+def get_router(min_confidence: float, areas_file: Path = AREAS_FILE) -> Router:
     """The process-wide router, trained at first use and cached (per threshold and areas file)."""
-    if min_confidence is None:
-        from bot.settings import get_settings
-
-        min_confidence = get_settings().routing_min_confidence
     key = (min_confidence, str(areas_file))
     with _lock:
         if key not in _cache:

@@ -12,16 +12,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.text import STOPWORDS, fold, stem, stems
 from bot.tickets.areas import AreaCatalog
-from bot.tickets.routing.text import STOPWORDS, content_tokens, tokens
 
-# Words of the topics that say nothing about the area.
+# Words of the topics that say nothing about the area (as stems).
 GENERIC = frozenset(
-    """educacion educativo educativa educativos educativas escolar escolare sector secretaria secretario
-    sistema gestion etc proceso procesos otra otro desde punto vista cada equipo general informacion
-    entre plan programa estrategia seguimiento servicio recurso territorial nivel tecnico tecnica
-    atencion acompanamiento calidad apoyo ministerio men solicitud""".split()  # noqa: SIM905
+    stem(w)
+    for w in ["educacion", "educativo", "educativa", "educativos", "educativas", "escolar", "escolares", "sector", "secretaria", "secretario", "sistema", "gestion", "etc", "proceso", "procesos", "punto", "vista", "equipo", "general", "informacion", "plan", "programa", "estrategia", "seguimiento", "servicio", "recurso", "territorial", "nivel", "tecnico", "tecnica", "atencion", "acompanamiento", "calidad", "apoyo", "ministerio", "men", "solicitud"]
 )
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words of ``text`` that are not Spanish function words."""
+    return [stem(w) for w in fold(text).split() if w not in STOPWORDS]
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,10 @@ class Keyword:
 
 
 def _topic_keywords(areas: AreaCatalog) -> list[Keyword]:
-    per_area = {a.code: set(content_tokens(a.topics)) for a in areas.areas}
+    per_area = {a.code: {t for t in content_stems(a.topics) if len(t) > 1} for a in areas.areas}
     counts = Counter(t for toks in per_area.values() for t in toks)
     acronyms = {
-        a.code: {t for t in (tokens(w)[0] for w in re.findall(r"\b[A-ZÁÉÍÓÚ]{2,}\b", a.topics)) if t}
+        a.code: {t for t in (stems(w)[0] for w in re.findall(r"\b[A-ZÁÉÍÓÚ]{2,}\b", a.topics)) if t}
         for a in areas.areas
     }
     found: list[Keyword] = []
@@ -52,7 +55,7 @@ def _curated_keywords(curated: dict[str, list[str]], areas: AreaCatalog) -> list
     for code, phrases in curated.items():
         areas.require(code)
         for phrase in phrases:
-            toks = tuple(t for t in tokens(phrase) if t not in STOPWORDS)
+            toks = tuple(content_stems(phrase))
             if toks:
                 found.append(Keyword(area=code, tokens=toks, weight=1.0 + 0.5 * (len(toks) - 1)))
     return found
@@ -75,7 +78,7 @@ class KeywordRules:
 
     def scores(self, text: str) -> dict[str, float]:
         """Sum of the weights of the keywords found in ``text``, per area (areas with no hit absent)."""
-        toks = [t for t in tokens(text) if t not in STOPWORDS]
+        toks = content_stems(text)
         result: dict[str, float] = {}
         for kw in self.keywords:
             if _contains(toks, kw.tokens):
@@ -83,5 +86,5 @@ class KeywordRules:
         return result
 
     def matches(self, text: str) -> list[Keyword]:
-        toks = [t for t in tokens(text) if t not in STOPWORDS]
+        toks = content_stems(text)
         return [kw for kw in self.keywords if _contains(toks, kw.tokens)]

@@ -1,11 +1,10 @@
-"""Fixtures of the agents tests: migrated SQLite files (the real Alembic revisions), an optional
+"""Fixtures of the agents tests (the shared database fixtures are in tests/unit/conftest.py): the
 PostgreSQL database ``agents_test``, tickets written through the tickets repository, four accounts
 (two agents of different areas, a coordinator, an admin), a fixed clock and a fake Rasa server."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.agents.accounts import AgentAccounts
 from bot.agents.desk import AgentDesk
@@ -22,14 +20,15 @@ from bot.agents.outbox import NoticeInbox
 from bot.agents.permissions import Principal, Role
 from bot.agents.security import PasswordHasher
 from bot.db import session_scope
-from bot.migrate import upgrade
 from bot.tickets import repository as tickets_repo
 from bot.tickets.calendar import due_at
 
+from ..conftest import migrated_postgres
+
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # lunes 2 de marzo de 2026, 10:00 a. m. en Bogotá
 PASSWORD = "clave-segura-123"
-PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/agents_test"
+
+
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -47,60 +46,9 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("agents-template") / "agents.db"
-    upgrade(f"sqlite:///{path}")
-    return str(path)
-
-
-@pytest.fixture
-def db_url(tmp_path, migrated_template) -> str:
-    """A fresh SQLite file migrated with ``alembic upgrade heads``."""
-    path = tmp_path / "agents.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
-
-
-def _postgres_available() -> bool:
-    try:
-        engine = create_engine(PG_ADMIN_URL, future=True, connect_args={"connect_timeout": 2})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(scope="session")
 def pg_url() -> str:
     """The ``agents_test`` database on the local server, emptied and migrated once per session."""
-    if not _postgres_available():
-        pytest.skip("PostgreSQL 127.0.0.1:5432 is not reachable")
-    admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'agents_test'")).scalar():
-            conn.execute(text("CREATE DATABASE agents_test"))
-    admin.dispose()
-    engine = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(PG_URL)
-    return PG_URL
-
-
-@pytest.fixture
-def pg_clean(pg_url) -> str:
-    engine = create_engine(pg_url, future=True)
-    with engine.begin() as conn:
-        conn.execute(text(
-            "TRUNCATE ticket_ratings, ticket_outbox, agent_tokens, agent_areas, agents, ticket_events, tickets, "
-            "ticket_counters RESTART IDENTITY CASCADE"
-        ))
-    engine.dispose()
-    return pg_url
+    return migrated_postgres("agents_test")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.catalog.dates import format_date, format_datetime, format_time
 from bot.catalog.events import EventService
 from bot.catalog.models import CatalogEvent, EventSubscription
 from bot.catalog.subscriptions import (
@@ -17,6 +16,7 @@ from bot.catalog.subscriptions import (
     mark_notified,
 )
 from bot.db import session_scope
+from bot.formatting import format_date, format_datetime, format_time
 
 from .conftest import NOW
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from bot.cli import main
 from bot.indicators import models as m
 from bot.indicators.loader import load
 from bot.indicators.service import IndicatorService
 
+from ..conftest import postgres_database
 from .conftest import DATA_DIR
-
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/indicators_test"
 
 
 def test_cli_registers_the_commands(loaded_db, capsys):
@@ -26,16 +24,7 @@ def test_cli_registers_the_commands(loaded_db, capsys):
 
 @pytest.fixture(scope="module")
 def pg_url() -> str:
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 2})
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'indicators_test'")).scalar()
-            if not exists:
-                conn.execute(text("CREATE DATABASE indicators_test"))
-        admin.dispose()
-    except Exception as exc:  # server down: skip cleanly
-        pytest.skip(f"PostgreSQL no disponible: {exc}")
-    return PG_URL
+    return postgres_database("indicators_test")
 
 
 @pytest.mark.postgres

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.indicators.text import normalize, strip_accents
 from bot.places import CURATED_ALIASES
+from bot.text import fold, strip_accents
 
 
 def test_every_place_resolves_to_itself_with_and_without_accents(resolver):
@@ -14,7 +14,7 @@ def test_every_place_resolves_to_itself_with_and_without_accents(resolver):
     for place in places:
         for text in (place.name, strip_accents(place.name), place.name.upper(), strip_accents(place.name).lower()):
             res = resolver.resolve(text)
-            curated = CURATED_ALIASES.get(normalize(text))
+            curated = CURATED_ALIASES.get(fold(text))
             if res.ok:
                 assert res.place.key == place.key or curated, (text, res)
             else:

@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
+from bot.formatting import format_number, format_signed
 from bot.indicators.catalog import INDICATORS, column_map, format_change, format_value, parse_indicator, parse_level
 from bot.indicators.parsing import parse_query, parse_ranking, parse_year, parse_years_range
 from bot.indicators.sources import DEFAULT_DATA_DIR
-from bot.indicators.text import format_number, format_signed, normalize, title_es
+from bot.text import fold, title_es
 
 
 @pytest.mark.parametrize(
@@ -32,9 +33,9 @@ def test_format_signed_and_units():
 
 
 def test_normalize_and_title():
-    assert normalize("  Bogotá, D.C. ") == "bogota d c"
-    assert normalize("NARIÑO") == "narino"
-    assert normalize("¿Cuál fue la DESERCIÓN?") == "cual fue la desercion"
+    assert fold("  Bogotá, D.C. ") == "bogota d c"
+    assert fold("NARIÑO") == "narino"
+    assert fold("¿Cuál fue la DESERCIÓN?") == "cual fue la desercion"
     assert title_es("SAN JOSÉ DE CÚCUTA") == "San José de Cúcuta"
     assert title_es("BOGOTÁ, D.C.") == "Bogotá, D.C."
     assert title_es("PIENDAMÓ - TUNÍA") == "Piendamó - Tunía"

@@ -1,76 +1,25 @@
-"""Fixtures of the tickets tests: migrated SQLite files (the real Alembic revision), an optional
+"""Fixtures of the tickets tests (the shared database fixtures are in tests/unit/conftest.py): the
 PostgreSQL database ``tickets_test``, a fake router and a fixed clock."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from bot.migrate import upgrade
+from bot.db import session_factory
 from bot.tickets.routing.router import RoutingDecision
 from bot.tickets.service import TicketRequest, TicketService, TranscriptTurn
 
+from ..conftest import migrated_postgres
+
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # lunes 2 de marzo de 2026, 10:00 a. m. en Bogotá
-PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/tickets_test"
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("template") / "tickets.db"
-    upgrade(f"sqlite:///{path}")
-    return str(path)
-
-
-@pytest.fixture
-def db_url(tmp_path, migrated_template) -> str:
-    """A fresh SQLite file migrated with ``alembic upgrade heads`` (copied from a session template)."""
-    path = tmp_path / "tickets.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
-
-
-def _postgres_available() -> bool:
-    try:
-        engine = create_engine(PG_ADMIN_URL, future=True, connect_args={"connect_timeout": 2})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """The ``tickets_test`` database on the local server, emptied and migrated once per session."""
-    if not _postgres_available():
-        pytest.skip("PostgreSQL 127.0.0.1:5432 is not reachable")
-    admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'tickets_test'")).scalar()
-        if not exists:
-            conn.execute(text("CREATE DATABASE tickets_test"))
-    admin.dispose()
-    engine = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(PG_URL)
-    return PG_URL
-
-
-@pytest.fixture
-def pg_clean(pg_url) -> str:
-    engine = create_engine(pg_url, future=True)
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE ticket_events, tickets, ticket_counters RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return pg_url
+    return migrated_postgres("tickets_test")
 
 
 class FakeRouter:
@@ -100,7 +49,7 @@ def router() -> FakeRouter:
 
 @pytest.fixture
 def service(db_url, router) -> TicketService:
-    return TicketService(database_url=db_url, router=router, clock=lambda: NOW)
+    return TicketService(sessions=session_factory(db_url), router=router, clock=lambda: NOW)
 
 
 def make_request(**overrides) -> TicketRequest:

@@ -23,8 +23,10 @@ from actions.tickets import (
     ValidateCasoForm,
     ValidateConsultaCasoForm,
 )
+from bot.db import session_factory
 from bot.settings import PROJECT_ROOT
 
+from ..conftest import make_services
 from .conftest import NOW
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -120,14 +122,14 @@ def test_offer_keeps_a_reason_set_by_another_feature():
 
 def test_consent_text_links_the_configured_policy():
     dispatcher = CollectingDispatcher()
-    ActionPedirConsentimiento(policy_url="https://example.org/politica").run(dispatcher, make_tracker(), {})
+    ActionPedirConsentimiento(make_services({"PRIVACY_POLICY_URL": "https://example.org/politica"})).run(dispatcher, make_tracker(), {})
     assert dispatcher.messages[0]["response"] == "utter_consentimiento_con_enlace"
     assert dispatcher.messages[0]["url"] == "https://example.org/politica"
 
 
 def test_consent_text_without_a_configured_policy_has_no_link():
     dispatcher = CollectingDispatcher()
-    ActionPedirConsentimiento(policy_url="").run(dispatcher, make_tracker(), {})
+    ActionPedirConsentimiento(make_services({"PRIVACY_POLICY_URL": ""})).run(dispatcher, make_tracker(), {})
     assert responses(dispatcher) == ["utter_consentimiento"]
     assert "url" not in dispatcher.messages[0]
 
@@ -160,7 +162,7 @@ PLACES = None
 
 
 async def _validate(slot, value, *, slots=None, intent=None):
-    validator = ValidateCasoForm(resolver=PLACES)
+    validator = ValidateCasoForm(make_services(places=PLACES))
     dispatcher = CollectingDispatcher()
     events = [user(str(value), intent), {"event": "slot", "name": slot, "value": value}]
     tracker = make_tracker(
@@ -267,7 +269,7 @@ def _creation_events():
 
 def test_create_case_tells_code_area_and_due_date(service, router):
     dispatcher = CollectingDispatcher()
-    out = ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED, events=_creation_events()), {})
+    out = ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED, events=_creation_events()), {})
     [message] = dispatcher.messages
     assert message["response"] == "utter_caso_creado"
     assert message["codigo"].startswith("MEN-2026-000001-")
@@ -283,7 +285,7 @@ def test_retried_or_double_submitted_action_creates_one_ticket(service):
     codes = set()
     for _ in range(3):
         dispatcher = CollectingDispatcher()
-        ActionCrearCaso(service=service).run(dispatcher, tracker, {})
+        ActionCrearCaso(make_services(tickets=service)).run(dispatcher, tracker, {})
         codes.add(dispatcher.messages[0]["codigo"])
     assert len(codes) == 1
     assert len(service.conversation_tickets(conversation_id="conv-1")) == 1
@@ -294,7 +296,7 @@ def test_stored_transcript_stops_before_the_personal_data_of_the_form(service, d
     from bot.tickets.repository import get_ticket_by_code
 
     dispatcher = CollectingDispatcher()
-    ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED, events=_creation_events()), {})
+    ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED, events=_creation_events()), {})
     with session_scope(db_url) as s:
         ticket = get_ticket_by_code(session=s, code=dispatcher.messages[0]["codigo"])
         assert [t["texto"] for t in ticket.transcript] == [
@@ -309,16 +311,16 @@ def test_low_confidence_case_says_it_goes_to_triage(db_url):
 
     from .conftest import FakeRouter
 
-    service = TicketService(database_url=db_url, router=FakeRouter(confidence=0.1), clock=lambda: NOW)
+    service = TicketService(sessions=session_factory(db_url), router=FakeRouter(confidence=0.1), clock=lambda: NOW)
     dispatcher = CollectingDispatcher()
-    ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED), {})
+    ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED), {})
     assert dispatcher.messages[0]["response"] == "utter_caso_creado_triage"
     assert dispatcher.messages[0]["area"] == "Subdirección de Relacionamiento con la Ciudadanía"
 
 
 def test_no_case_without_consent(service):
     dispatcher = CollectingDispatcher()
-    ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED | {"caso_consentimiento": None}), {})
+    ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED | {"caso_consentimiento": None}), {})
     assert responses(dispatcher) == ["utter_caso_sin_consentimiento"]
     assert service.conversation_tickets(conversation_id="conv-1") == []
 
@@ -328,16 +330,16 @@ def test_database_failure_keeps_the_data_and_offers_to_retry(tmp_path):
 
     from .conftest import FakeRouter
 
-    broken = TicketService(database_url=f"sqlite:///{tmp_path / 'not-migrated.db'}", router=FakeRouter())
+    broken = TicketService(sessions=session_factory(f"sqlite:///{tmp_path / 'not-migrated.db'}"), router=FakeRouter())
     dispatcher = CollectingDispatcher()
-    out = ActionCrearCaso(service=broken).run(dispatcher, make_tracker(slots=FILLED), {})
+    out = ActionCrearCaso(make_services(tickets=broken)).run(dispatcher, make_tracker(slots=FILLED), {})
     assert responses(dispatcher) == ["utter_caso_error_tecnico"]
     assert out == [SlotSet("caso_confirmado", None), FollowupAction("caso_form")]
 
 
 def test_a_field_refused_by_the_service_is_asked_again(service):
     dispatcher = CollectingDispatcher()
-    out = ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED | {"caso_email": "malo"}), {})
+    out = ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED | {"caso_email": "malo"}), {})
     assert out == [SlotSet("caso_email", None), SlotSet("caso_confirmado", None), FollowupAction("caso_form")]
 
 
@@ -401,14 +403,14 @@ def test_correcting_with_no_case_in_progress():
 @pytest.fixture
 def created_code(service):
     dispatcher = CollectingDispatcher()
-    ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED), {})
+    ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED), {})
     return dispatcher.messages[0]["codigo"]
 
 
 def test_status_by_code_in_the_same_conversation(service, created_code):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(events=[user(f"como va mi caso {created_code.lower()}", "consultar_caso")])
-    out = ActionConsultarCaso(service=service).run(dispatcher, tracker, {})
+    out = ActionConsultarCaso(make_services(tickets=service)).run(dispatcher, tracker, {})
     assert out == [SlotSet("caso_requiere_correo", False)]
     [message] = dispatcher.messages
     assert message["response"] == "utter_caso_estado_nuevo" and message["codigo"] == created_code
@@ -417,13 +419,13 @@ def test_status_by_code_in_the_same_conversation(service, created_code):
 
 def test_status_without_code_lists_this_conversations_cases(service, created_code):
     dispatcher = CollectingDispatcher()
-    ActionConsultarCaso(service=service).run(
+    ActionConsultarCaso(make_services(tickets=service)).run(
         dispatcher, make_tracker(events=[user("como va mi caso", "consultar_caso")]), {}
     )
     assert [m["codigo"] for m in dispatcher.messages] == [created_code]
     dispatcher = CollectingDispatcher()
     other = make_tracker(events=[user("como va mi caso", "consultar_caso")], sender="conv-2")
-    ActionConsultarCaso(service=service).run(dispatcher, other, {})
+    ActionConsultarCaso(make_services(tickets=service)).run(dispatcher, other, {})
     assert responses(dispatcher) == ["utter_pedir_codigo_caso"]
 
 
@@ -432,7 +434,7 @@ def test_other_conversation_and_wrong_code_both_ask_for_the_email(service, creat
     for code in (created_code, "MEN-2026-000999-ZZZZ"):
         dispatcher = CollectingDispatcher()
         tracker = make_tracker(events=[user(f"estado {code}", "consultar_caso")], sender="conv-2")
-        outs.append(ActionConsultarCaso(service=service).run(dispatcher, tracker, {}))
+        outs.append(ActionConsultarCaso(make_services(tickets=service)).run(dispatcher, tracker, {}))
         assert dispatcher.messages == []  # the form asks for the e-mail: same path for both
     assert [slot_events(o)["caso_requiere_correo"] for o in outs] == [True, True]
     assert slot_events(outs[0])["caso_consulta_codigo"] == created_code
@@ -450,7 +452,7 @@ def test_status_with_email(service, created_code, email, use_real_code, expected
     code = created_code if use_real_code else "MEN-2026-000999-ZZZZ"
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"caso_consulta_codigo": code, "caso_consulta_email": email}, sender="conv-2")
-    out = ActionConsultarCasoConCorreo(service=service).run(dispatcher, tracker, {})
+    out = ActionConsultarCasoConCorreo(make_services(tickets=service)).run(dispatcher, tracker, {})
     assert responses(dispatcher) == [expected]
     assert slot_events(out) == {
         "caso_consulta_codigo": None,
@@ -476,7 +478,7 @@ def test_status_shows_the_agent_reply(service, db_url, created_code):
             at=datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc),
         )
     dispatcher = CollectingDispatcher()
-    ActionConsultarCaso(service=service).run(
+    ActionConsultarCaso(make_services(tickets=service)).run(
         dispatcher, make_tracker(events=[user(created_code, "consultar_caso")]), {}
     )
     assert responses(dispatcher) == ["utter_caso_estado_nuevo", "utter_caso_respuesta_agente"]
@@ -515,11 +517,11 @@ def test_every_response_used_by_the_actions_exists_in_the_domain():
 
 def test_second_submit_after_creation_repeats_the_code_without_a_new_ticket(service):
     dispatcher = CollectingDispatcher()
-    out = ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=FILLED, events=_creation_events()), {})
+    out = ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=FILLED, events=_creation_events()), {})
     code = slot_events(out)["caso_codigo"]
     after = {**FILLED, **slot_events(out)}  # the slots as Rasa leaves them after the first run
     dispatcher = CollectingDispatcher()
-    assert ActionCrearCaso(service=service).run(dispatcher, make_tracker(slots=after), {}) == []
+    assert ActionCrearCaso(make_services(tickets=service)).run(dispatcher, make_tracker(slots=after), {}) == []
     assert responses(dispatcher) == ["utter_caso_ya_registrado"] and dispatcher.messages[0]["codigo"] == code
     assert len(service.conversation_tickets(conversation_id="conv-1")) == 1
 
@@ -551,11 +553,17 @@ def test_status_request_first_delivers_pending_agent_replies(service, created_co
     inbox = _Inbox([Notice(outbox_id=1, ticket_code=created_code, kind="respuesta", body="Ya revisamos su planta.")])
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(events=[user(f"como va mi caso {created_code}", "consultar_caso")])
-    ActionConsultarCaso(service=service, inbox=inbox).run(dispatcher, tracker, {})
+    ActionConsultarCaso(make_services(tickets=service), inbox=inbox).run(dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_respuesta_caso"
     assert dispatcher.messages[0]["respuesta"] == "Ya revisamos su planta."
     assert responses(dispatcher)[1] == "utter_caso_estado_nuevo"
     assert inbox.asked == [tracker.sender_id]
     dispatcher = CollectingDispatcher()
-    ActionConsultarCaso(service=service, inbox=inbox).run(dispatcher, tracker, {})
+    ActionConsultarCaso(make_services(tickets=service), inbox=inbox).run(dispatcher, tracker, {})
     assert "utter_respuesta_caso" not in responses(dispatcher)  # said once
+
+
+def test_the_case_form_asks_the_slots_the_actions_reset():
+    from actions.tickets import FORM_SLOTS
+
+    assert tuple(DOMAIN["forms"]["caso_form"]["required_slots"]) == FORM_SLOTS

@@ -1,19 +1,23 @@
 from datetime import date, datetime, timezone
 
-from bot.tickets.calendar import (
-    add_business_days,
-    colombian_holidays,
-    due_at,
-    easter_sunday,
-    format_date_es,
-    format_datetime_es,
-    is_business_day,
-)
+import pytest
+
+from bot.formatting import format_date, format_datetime
+from bot.tickets.calendar import add_business_days, colombian_holidays, due_at, is_business_day
 
 
-def test_easter_dates():
-    assert easter_sunday(2025) == date(2025, 4, 20)
-    assert easter_sunday(2026) == date(2026, 4, 5)
+@pytest.mark.parametrize(
+    ("year", "days"),
+    [
+        (2025, [(1, 1), (1, 6), (3, 24), (4, 17), (4, 18), (5, 1), (6, 2), (6, 23), (6, 30), (7, 20), (8, 7),
+                (8, 18), (10, 13), (11, 3), (11, 17), (12, 8), (12, 25)]),
+        (2027, [(1, 1), (1, 11), (3, 22), (3, 25), (3, 26), (5, 1), (5, 10), (5, 31), (6, 7), (7, 5), (7, 20),
+                (8, 7), (8, 16), (10, 18), (11, 1), (11, 15), (12, 8), (12, 25)]),
+    ],
+)  # fmt: skip
+def test_colombian_holidays_are_those_of_ley_51_de_1983(year, days):
+    """The dates the hand-written Emiliani/Easter rules gave before the ``holidays`` package replaced them."""
+    assert colombian_holidays(year) == {date(year, m, d) for m, d in days}
 
 
 def test_colombian_holidays_2026_include_moved_and_easter_based_days():
@@ -43,9 +47,11 @@ def test_due_at_is_the_end_of_the_local_day_in_utc():
 
 def test_local_date_is_used_near_midnight():
     late = datetime(2026, 3, 3, 3, 0, tzinfo=timezone.utc)  # lunes 2 de marzo, 10 p. m. en Bogotá
-    assert format_date_es(late) == "lunes 2 de marzo de 2026"
+    assert format_date(late) == "lunes 2 de marzo de 2026"
 
 
 def test_spanish_formats():
-    assert format_date_es(date(2026, 12, 8)) == "martes 8 de diciembre de 2026"
-    assert format_datetime_es(datetime(2026, 12, 8, 20, 5, tzinfo=timezone.utc)) == "8 de diciembre de 2026, 3:05 p. m."
+    assert format_date(date(2026, 12, 8)) == "martes 8 de diciembre de 2026"
+    assert format_datetime(datetime(2026, 12, 8, 20, 5, tzinfo=timezone.utc), weekday=False) == (
+        "8 de diciembre de 2026, 3:05 p. m."
+    )

@@ -5,7 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import session_scope
+from bot.db import session_factory, session_scope
 from bot.tickets.models import Ticket
 from bot.tickets.service import TicketService
 
@@ -39,7 +39,7 @@ def _count(url: str) -> int:
 
 
 def _check_hundred_distinct(url: str) -> None:
-    service = TicketService(database_url=url, router=FakeRouter(), clock=lambda: NOW)
+    service = TicketService(sessions=session_factory(url), router=FakeRouter(), clock=lambda: NOW)
     codes = _run_parallel(service, [f"key-{i}" for i in range(100)])
     assert len(set(codes)) == 100 and None not in codes
     assert _count(url) == 100
@@ -48,7 +48,7 @@ def _check_hundred_distinct(url: str) -> None:
 
 
 def _check_same_key(url: str) -> None:
-    service = TicketService(database_url=url, router=FakeRouter(), clock=lambda: NOW)
+    service = TicketService(sessions=session_factory(url), router=FakeRouter(), clock=lambda: NOW)
     codes = _run_parallel(service, ["double-click"] * 20)
     assert len(set(codes)) == 1
     assert _count(url) == 1

@@ -2,11 +2,11 @@
 
 import pytest
 
+from bot.text import fold, stems
 from bot.tickets.areas import load_areas
 from bot.tickets.routing import build_router
 from bot.tickets.routing.data import load_examples, load_holdout, load_keywords
 from bot.tickets.routing.rules import KeywordRules
-from bot.tickets.routing.text import fold, tokens
 
 
 @pytest.fixture(scope="module")
@@ -77,5 +77,5 @@ def test_curated_keywords_refer_to_known_areas():
 
 
 def test_text_normalisation():
-    assert fold("¿Cómo va la CONTRASEÑA?") == "como va la contraseña"
-    assert tokens("Traslados y permutas") == ["traslado", "y", "permuta"]
+    assert fold("¿Cómo va la CONTRASEÑA?") == "como va la contrasena"
+    assert stems("Traslados y permutas") == stems("traslado y permuta") == ["trasl", "y", "permut"]

@@ -4,15 +4,15 @@ of data/routing/examples or in the topics of its area (never only in an evaluati
 from __future__ import annotations
 
 from bot.settings import PROJECT_ROOT
+from bot.text import stems
 from bot.tickets.areas import load_areas
 from bot.tickets.routing.data import load_examples, load_keywords
-from bot.tickets.routing.text import tokens
 
 ROUTING = PROJECT_ROOT / "data" / "routing"
 
 
 def _joined(text: str) -> str:
-    return " " + " ".join(tokens(text)) + " "
+    return " " + " ".join(stems(text)) + " "
 
 
 def test_every_keyword_occurs_in_the_training_examples_or_the_area_topics():

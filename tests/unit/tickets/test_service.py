@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
+from bot.db import session_factory, session_scope
 from bot.tickets import repository as repo
 from bot.tickets.models import AppendOnlyViolation, Ticket, TicketEvent
 from bot.tickets.service import ConsentRequired, TicketService, TicketValidationError, TranscriptTurn, hash_key
@@ -57,7 +57,7 @@ def test_numbers_increase_and_codes_differ(service, request_factory):
 
 
 def test_low_confidence_goes_to_default_area_marked_for_triage(db_url, request_factory):
-    service = TicketService(database_url=db_url, router=FakeRouter(confidence=0.2), clock=lambda: NOW)
+    service = TicketService(sessions=session_factory(db_url), router=FakeRouter(confidence=0.2), clock=lambda: NOW)
     receipt = service.open_ticket(request_factory())
     assert receipt.area_code == "SG-SRC" and receipt.needs_triage
     assert _ticket(db_url, receipt.code).routing_method == "defecto"

@@ -1,0 +1,94 @@
+"""The composition root: settings read once, the services built here from them.
+
+Everything that needs configuration gets it from a :class:`Services` (actions through
+``actions.base.ServicesMixin``, the CLI and the web app through :func:`get_services`), never by
+reading the environment itself. Services are built on first use (no work at import time) and kept
+for the process; each one opens its own unit of work (one session) per call from the shared
+session factory. Tests build a ``Services`` with their own settings and fakes:
+``Services(load_settings({...}), tickets=FakeTickets())``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import session_factory
+from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.indicators.service import IndicatorService
+    from bot.places import PlaceResolver
+    from bot.tickets.service import TicketService
+
+
+class Services:
+    """The services of one process, built lazily from one :class:`Settings`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sessions: sessionmaker | None = None,
+        tickets: TicketService | None = None,
+        places: PlaceResolver | None = None,
+        indicators: IndicatorService | None = None,
+    ) -> None:
+        self.settings = settings
+        self._built: dict[str, object] = {
+            name: value
+            for name, value in (("sessions", sessions), ("tickets", tickets), ("places", places), ("indicators", indicators))
+            if value is not None
+        }
+        self._lock = threading.RLock()
+
+    def _get(self, name: str, build):
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]
+
+    @property
+    def sessions(self) -> sessionmaker:
+        """The session factory of the application database (one session per unit of work)."""
+        return self._get("sessions", lambda: session_factory(self.settings.database_url))
+
+    @property
+    def tickets(self) -> TicketService:
+        from bot.tickets.service import TicketService
+
+        return self._get(
+            "tickets",
+            lambda: TicketService(sessions=self.sessions, min_confidence=self.settings.routing_min_confidence),
+        )
+
+    @property
+    def places(self) -> PlaceResolver:
+        from bot.places import get_resolver
+
+        return self._get("places", lambda: get_resolver(self.settings.database_url))
+
+    @property
+    def indicators(self) -> IndicatorService:
+        from bot.indicators.service import IndicatorService
+
+        return self._get("indicators", lambda: IndicatorService.from_settings(self.settings))
+
+
+_current: Services | None = None
+_current_lock = threading.Lock()
+
+
+def get_services() -> Services:
+    """The process's services, built from the settings read (once, cached) from the environment.
+
+    Tests that change the environment clear ``get_settings``'s cache; the services follow.
+    """
+    global _current
+    settings = get_settings()
+    with _current_lock:
+        if _current is None or _current.settings is not settings:
+            _current = Services(settings)
+        return _current
