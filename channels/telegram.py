@@ -15,6 +15,9 @@ The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's 
 4. An error while handling a message is logged instead of answered with HTTP 500, which would
    make Telegram deliver the same update again and again.
 
+5. The conversation (sender) id is ``tg:<chat id>`` (the prefix is removed when sending); typed
+   ``/intent`` payloads are screened and each sender is rate limited (:mod:`channels.guard`).
+
 Also, the ``/start`` command every Telegram user sends first (and Rasa's connector sends after a
 restart) reaches Rasa as ``start_message`` (default ``/saludar``, a core intent).
 """
@@ -33,6 +36,9 @@ from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.identity import TELEGRAM_PREFIX, with_prefix, without_prefix
+from channels.guard import InboundGuard
+
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -46,6 +52,18 @@ class TelegramOutput(RasaTelegramOutput):
         super().__init__(access_token)
         if api_base_url:
             self.server = TelegramAPIServer.from_base(api_base_url)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await super().send_text_message(without_prefix(TELEGRAM_PREFIX, recipient_id), text, **kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await super().send_image_url(without_prefix(TELEGRAM_PREFIX, recipient_id), image, **kwargs)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list, **kwargs: Any) -> None:
+        await super().send_text_with_buttons(without_prefix(TELEGRAM_PREFIX, recipient_id), text, buttons, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
+        await super().send_custom_json(without_prefix(TELEGRAM_PREFIX, recipient_id), json_message, **kwargs)
 
 
 class TelegramInput(RasaTelegramInput):
@@ -76,6 +94,7 @@ class TelegramInput(RasaTelegramInput):
         self.api_base_url = api_base_url
         self.secret_token = secret_token
         self.start_message = start_message
+        self.guard = InboundGuard()
 
     def get_output_channel(self) -> TelegramOutput:
         """An output channel; makes no network call (safe inside a running event loop)."""
@@ -94,8 +113,13 @@ class TelegramInput(RasaTelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> Any:
+            message.sender_id = with_prefix(TELEGRAM_PREFIX, message.sender_id)
+            if not self.guard.admit(message.sender_id):
+                return None
             if message.text == "/start":
                 message.text = self.start_message
+            else:
+                message.text = self.guard.screen(message.text)
             return await on_new_message(message)
 
         webhook = super().blueprint(handle)
