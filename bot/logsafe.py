@@ -81,3 +81,10 @@ def install() -> None:
     logging.setLogRecordFactory(factory)
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter())
+
+
+def installed_filter() -> MaskingFilter:
+    """Filter factory for ``logging.config.dictConfig`` (``config/logging.yml``): installs the masking
+    for the whole process (Rasa and the action server load that file with ``--logging-config-file``)."""
+    install()
+    return MaskingFilter()
