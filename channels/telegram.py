@@ -13,7 +13,8 @@ The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's 
    webhook without that token, is disabled.
 3. ``api_base_url`` (optional): another Bot API server (a local one, or a fake in tests).
 4. An error while handling a message is logged instead of answered with HTTP 500, which would
-   make Telegram deliver the same update again and again.
+   make Telegram deliver the same update again and again; a body that is not an update is refused
+   (400) and an update Rasa's handler cannot read (e.g. ``my_chat_member``) is acknowledged and ignored.
 
 5. The conversation (sender) id is ``tg:<chat id>`` (the prefix is removed when sending); typed
    ``/intent`` payloads are screened and each sender is rate limited (:mod:`channels.guard`).
@@ -43,6 +44,35 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_START_MESSAGE = "/saludar"
+
+
+def _has_chat(node: object) -> bool:
+    chat = node.get("chat") if isinstance(node, dict) else None
+    return isinstance(chat, dict) and isinstance(chat.get("id"), int) and not isinstance(chat.get("id"), bool)
+
+
+def _chat_message(node: object, *, needs_text: bool = False) -> bool:
+    if not _has_chat(node):
+        return False
+    text = node.get("text")
+    if needs_text or text is not None:
+        return isinstance(text, str)
+    location = node.get("location")
+    return isinstance(location, dict) and all(
+        isinstance(location.get(k), (int, float)) and not isinstance(location.get(k), bool)
+        for k in ("latitude", "longitude")
+    )
+
+
+def handled_update(update: dict) -> bool:
+    """Whether Rasa's Telegram handler can read this update (a message with text or a location, an
+    edited text message, or a button press); other updates are acknowledged and ignored."""
+    callback = update.get("callback_query")
+    if callback is not None:
+        return isinstance(callback, dict) and isinstance(callback.get("data"), str) and _has_chat(callback.get("message"))
+    if update.get("edited_message") is not None:
+        return _chat_message(update["edited_message"], needs_text=True)
+    return _chat_message(update.get("message"))
 
 
 class TelegramOutput(RasaTelegramOutput):
@@ -133,6 +163,15 @@ class TelegramInput(RasaTelegramInput):
                 if not hmac.compare_digest(sent, self.secret_token):
                     logger.warning("Telegram update refused: missing or wrong %s (from %s)", SECRET_HEADER, request.ip)
                     return response.text("forbidden", status=403)
+            if request.method == "POST":
+                try:
+                    body = request.json
+                except Exception:
+                    body = None
+                if not isinstance(body, dict) or not isinstance(body.get("update_id", 0), int):
+                    return response.text("bad request", status=400)  # not an update: never reaches aiogram
+                if not handled_update(body):  # e.g. my_chat_member: Rasa's handler would fail with 500
+                    return response.text("success")
             return None
 
         @webhook.listener("after_server_start")
