@@ -17,6 +17,7 @@ from tests.unit.agents.conftest import closed_port_url
 
 from .conftest import fuzz_examples
 
+
 def fuzz(n: int) -> settings:
     return settings(max_examples=fuzz_examples(n), deadline=None, database=None,
                     suppress_health_check=list(HealthCheck))
