@@ -1,0 +1,62 @@
+"""Personal data never reach the logs: the masking filter and SQLAlchemy without bound values."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from bot.logsafe import MaskingFilter, install, mask
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("mensaje de wa:573001112233 recibido", "mensaje de wa:*** recibido"),
+        ("sender tg:987654321", "sender tg:***"),
+        ("sesión web:AbC_123-xyz.SIGNATURE", "sesión web:***"),
+        ("correo marta.perez@example.org", "correo ***@example.org"),
+        ("tel +57 300 123 4567 o 3001234567", "tel ***67 o ***67"),
+        ("caso MEN-2026-000123-K7QX del 2026-03-02 10:00", "caso MEN-2026-000123-K7QX del 2026-03-02 10:00"),
+        ("cobertura 91,3 % en 2022 (id 42)", "cobertura 91,3 % en 2022 (id 42)"),
+    ],
+)
+def test_mask(raw: str, masked: str) -> None:
+    assert mask(raw) == masked
+
+
+def test_filter_masks_message_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("prueba.logsafe")
+    logger.addFilter(MaskingFilter())
+    with caplog.at_level(logging.INFO, logger="prueba.logsafe"):
+        logger.info("Mensaje de %s (%s)", "wa:573001112233", "ana@example.org")
+        try:
+            raise ValueError("correo inválido: ana@example.org")
+        except ValueError:
+            logger.exception("Fallo con %s", "tg:42424242")
+    text = caplog.text
+    assert "573001112233" not in text and "ana@example.org" not in text and "42424242" not in text
+    assert "wa:***" in text and "***@example.org" in text and "ValueError" in text
+
+
+def test_install_masks_records_of_every_logger(caplog: pytest.LogCaptureFixture) -> None:
+    install()
+    install()  # idempotent
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("rasa.core.processor").info("Received user message from %s", "wa:573009998877")
+        logging.getLogger("uvicorn.error").warning("login de beto@mineducacion.gov.co")
+    assert "573009998877" not in caplog.text and "beto@" not in caplog.text
+
+
+def test_sqlalchemy_errors_do_not_carry_bound_values(tmp_path) -> None:
+    from bot.db import get_engine
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (email TEXT UNIQUE)"))
+        conn.execute(text("INSERT INTO t VALUES (:e)"), {"e": "marta.perez@example.org"})
+    with pytest.raises(Exception) as exc, engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (:e)"), {"e": "marta.perez@example.org"})
+    assert "marta.perez@example.org" not in str(exc.value)
+    assert "hidden due to hide_parameters" in str(exc.value)
