@@ -202,7 +202,8 @@ def export_person(*, database_url: str, tracker_url: str, email: str | None = No
 
 def delete_person(*, database_url: str, tracker_url: str, email: str | None = None, code: str | None = None,
                   now: datetime | None = None) -> dict:
-    """Remove the person's personal data: tickets closed and purged, notices cancelled, conversations deleted."""
+    """Remove the person's personal data: tickets closed and purged, notices cancelled, event
+    subscriptions and conversations deleted."""
     from bot.agents.outbox import purge_ticket_notices
 
     now = now or utcnow()
@@ -221,5 +222,10 @@ def delete_person(*, database_url: str, tracker_url: str, email: str | None = No
             purge_ticket_notices(session=session, ticket_id=ticket.id)
             repo.purge_personal_data(session=session, ticket=ticket, now=now)
             codes.append(ticket.code)
+        if conversations:  # their subscriptions to event notices hold the conversation id (a phone on WhatsApp)
+            from bot.catalog.models import EventSubscription
+
+            session.execute(delete(EventSubscription).where(EventSubscription.conversation_id.in_(sorted(conversations)))
+                            .execution_options(synchronize_session=False))
     deleted = delete_conversations(tracker_url, conversations)
     return {"casos": codes, "conversaciones_borradas": deleted}

@@ -91,6 +91,11 @@ async def test_export_and_delete_on_request(db_url, tracker_url, capsys) -> None
     await save_conversation(tracker_url, "tg:42", NOW, "mi correo es marta.perez@example.org")
     await save_conversation(tracker_url, "wa:999", NOW, "soy otra persona")
     urls = ["--database-url", db_url, "--tracker-url", tracker_url]
+    from bot.catalog.subscriptions import SubscriptionService
+
+    subs = SubscriptionService(db_url)
+    subs.subscribe("telegram", "tg:42")
+    subs.subscribe("whatsapp", "wa:999")
 
     assert cli(["datos", "exportar", "--email", "MARTA.PEREZ@example.org", *urls]) == 0
     exported = json.loads(capsys.readouterr().out)
@@ -106,6 +111,7 @@ async def test_export_and_delete_on_request(db_url, tracker_url, capsys) -> None
         assert ticket.status == "cerrado" and ticket.requester_name is None and ticket.transcript is None
     assert set(tracker_events(tracker_url, ["tg:42", "wa:999"])) == {"wa:999"}
     assert _ticket(db_url, other).requester_email == "otra.persona@example.org"
+    assert not subs.is_subscribed("telegram", "tg:42") and subs.is_subscribed("whatsapp", "wa:999")
 
     capsys.readouterr()
     assert cli(["datos", "exportar", "--caso", other.lower(), *urls]) == 0
