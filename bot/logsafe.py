@@ -7,7 +7,8 @@
 :class:`MaskingFilter` applies it to every record (message and arguments) it sees; :func:`install`
 puts it on the root logger's handlers and, through the log-record factory, on every record created
 in the process (so records of libraries' loggers with their own handlers are masked too). It is
-installed by the web app, the Rasa channels and the action server (see ``config/logging.yml``).
+installed by the web app, the Rasa channels and the action server (see ``config/logging.yml``), and
+also makes every SQLAlchemy engine of the process hide bound values (Rasa's tracker store included).
 """
 
 from __future__ import annotations
@@ -81,6 +82,19 @@ def install() -> None:
     logging.setLogRecordFactory(factory)
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter())
+    _hide_sql_parameters_everywhere()
+
+
+def _hide_sql_parameters_everywhere() -> None:
+    """Engines made by libraries (Rasa's SQL tracker store) never show bound values either."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def hide(connection, *_args) -> None:
+        connection.engine.hide_parameters = True
+
+    if not event.contains(Engine, "engine_connect", hide):
+        event.listen(Engine, "engine_connect", hide)
 
 
 def installed_filter() -> MaskingFilter:

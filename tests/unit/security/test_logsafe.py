@@ -60,3 +60,16 @@ def test_sqlalchemy_errors_do_not_carry_bound_values(tmp_path) -> None:
         conn.execute(text("INSERT INTO t VALUES (:e)"), {"e": "marta.perez@example.org"})
     assert "marta.perez@example.org" not in str(exc.value)
     assert "hidden due to hide_parameters" in str(exc.value)
+
+
+def test_engines_of_other_libraries_hide_bound_values_once_installed(tmp_path) -> None:
+    from sqlalchemy import create_engine
+
+    install()
+    engine = create_engine(f"sqlite:///{tmp_path / 'rasa.db'}", future=True)  # as Rasa's tracker store does
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (data TEXT UNIQUE)"))
+        conn.execute(text("INSERT INTO events VALUES (:d)"), {"d": "mi correo es ana@example.org"})
+    with pytest.raises(Exception) as exc, engine.begin() as conn:
+        conn.execute(text("INSERT INTO events VALUES (:d)"), {"d": "mi correo es ana@example.org"})
+    assert "ana@example.org" not in str(exc.value)
