@@ -39,20 +39,42 @@ def _phone(match: re.Match) -> str:
     return "***" + re.sub(r"\D", "", found)[-2:]
 
 
+def _mask_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**6 else mask(str(value))
+    return mask(str(value))
+
+
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask the record in place; keeps ``msg``/``args`` apart (formatters such as uvicorn's read ``args``)."""
     if getattr(record, "_pd_masked", False):
         return record
     try:
-        message = record.getMessage()
-    except Exception:  # a bad format string: keep what can be shown
-        message = str(record.msg)
-    record.msg = mask(message)
-    record.args = ()
+        args = record.args
+        if isinstance(args, tuple):
+            args = tuple(_mask_arg(a) for a in args)
+        elif isinstance(args, dict):
+            args = {k: _mask_arg(v) for k, v in args.items()}
+        msg = mask(record.msg) if isinstance(record.msg, str) else mask(str(record.msg))
+        if args:
+            msg % args  # noqa: B018  (the masked arguments must still fit the format)
+        record.msg, record.args = msg, args
+    except Exception:  # a masked argument no longer fits (e.g. %d): mask the whole message instead
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg, record.args = mask(message), ()
     if record.exc_info and not record.exc_text:
         record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
     elif record.exc_text:
         record.exc_text = mask(record.exc_text)
-    record.exc_info = None if record.exc_text else record.exc_info
+    if record.exc_text:
+        record.exc_info = None
     record._pd_masked = True
     return record
 

@@ -40,6 +40,17 @@ def test_filter_masks_message_arguments_and_tracebacks(caplog: pytest.LogCapture
     assert "wa:***" in text and "***@example.org" in text and "ValueError" in text
 
 
+def test_arguments_keep_their_shape_for_formatters_that_read_them() -> None:
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:43404", "GET", "/?correo=ana@example.org", "1.1", 200), None)
+    MaskingFilter().filter(record)
+    assert len(record.args) == 5 and record.args[4] == 200  # uvicorn's access formatter unpacks five
+    assert record.getMessage() == '127.0.0.1:43404 - "GET /?correo=***@example.org HTTP/1.1" 200'
+    odd = logging.LogRecord("x", logging.INFO, __file__, 1, "chat %d", (987654321,), None)
+    MaskingFilter().filter(odd)
+    assert "987654321" not in odd.getMessage()
+
+
 def test_install_masks_records_of_every_logger(caplog: pytest.LogCaptureFixture) -> None:
     install()
     install()  # idempotent
