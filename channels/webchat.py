@@ -8,7 +8,7 @@ On ``session_request`` an id that is missing or not signed by this server is rep
 ignored. Typed ``/intent`` payloads are screened and each session is rate limited
 (:mod:`channels.guard`); metadata that is not an object is dropped.
 
-With one Rasa process, the built-in ``socketio`` channel is used as is. With several replicas
+Replicas: with one Rasa process the events stay in memory. With several replicas
 (``config/endpoints.production.yml``), the browser's socket lives on one replica while a reply may
 be produced by another: e.g. a MEN agent's answer sent through ``trigger_intent`` on replica B to a
 user connected to replica A. With ``redis_url`` the socket.io server shares its events through
