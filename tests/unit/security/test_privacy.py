@@ -147,3 +147,44 @@ def test_web_app_schedules_the_privacy_job(tmp_path, db_url, tracker_url, monkey
             time.sleep(0.05)
     assert _ticket(db_url, resolved).status == "cerrado"
     assert waits[0] == 60  # first run a minute after start-up, then every PRIVACY_JOB_MINUTES
+
+
+PG_TRACKER_DB = "privacy_12a_test"
+
+
+@pytest.fixture
+def pg_tracker_url() -> str:
+    """Rasa's tracker store on the machine's PostgreSQL (as in production), in a database of its own."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", future=True,
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text(f"SELECT 1 FROM pg_database WHERE datname = '{PG_TRACKER_DB}'")).scalar():
+            conn.execute(text(f"CREATE DATABASE {PG_TRACKER_DB}"))
+    admin.dispose()
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{PG_TRACKER_DB}"
+    engine = create_engine(url, future=True, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS events"))
+    engine.dispose()
+    return url
+
+
+@pytest.mark.postgres
+async def test_privacy_job_on_a_postgresql_tracker_store(db_url, pg_tracker_url, tmp_path) -> None:
+    store = SQLTrackerStore(Domain.empty(), dialect="postgresql", host="127.0.0.1", port=5432, db=PG_TRACKER_DB,
+                            username="postgres")
+    settings = replace(load_settings({"APP_VAR_DIR": str(tmp_path), "DATABASE_URL": db_url,
+                                      "TRACKER_STORE_URL": pg_tracker_url}), ticket_retention_days=365)
+    assert run_privacy_job(settings, now=NOW).conversations_deleted == 0  # empty store
+    expired = make_ticket(db_url, key="pg-expired", conversation_id="wa:573001112233")
+    _set(db_url, expired, status="cerrado", closed_at=NOW - 400 * DAY)
+    for sender, when in (("wa:573001112233", NOW - DAY), ("web:abandonada", NOW - 400 * DAY), ("web:activa", NOW)):
+        events = [UserUttered("mi correo es ana@example.org", timestamp=when.timestamp())]
+        await store.save(DialogueStateTracker.from_events(sender, events))
+
+    report = run_privacy_job(settings, now=NOW)
+
+    assert report.purged == [expired] and report.conversations_deleted == 2
+    assert set(tracker_events(pg_tracker_url, ["wa:573001112233", "web:abandonada", "web:activa"])) == {"web:activa"}
