@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot import prepare
+from bot import prepare, privacy_cli
 from bot.agents import cli as agents_cli
 from bot.catalog import cli as catalog_cli
 from bot.indicators import cli as indicators_cli
 from bot.tickets import cli as tickets_cli
 
-FEATURE_CLIS = (prepare, indicators_cli, tickets_cli, agents_cli, catalog_cli)
+FEATURE_CLIS = (prepare, indicators_cli, tickets_cli, agents_cli, catalog_cli, privacy_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

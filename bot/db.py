@@ -1,6 +1,8 @@
 """Database engine and session factory (SQLAlchemy 1.4, 2.0-style API).
 
 One engine per database URL per process; one session per action run or per request.
+Engines never put bound values in logs or exception messages (``hide_parameters=True``): they can be
+personal data.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ def get_engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, future=True, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -74,6 +74,16 @@ class Settings:
     rasa_timeout: float = 10.0
     agent_delivery_retry_seconds: int = 30
     metrics_token: str = ""
+    # Security (docs/security.md): web sessions, rate and size limits
+    web_session_secret: str = ""
+    public_rate_limit: int = 120  # requests per minute per IP on the web app
+    login_rate_limit: int = 10  # login attempts per minute per IP
+    login_free_failures: int = 5  # failed logins per (account, IP) before the back-off starts
+    max_request_bytes: int = 65536
+    # Privacy (Ley 1581): resolved tickets close after N days; the job runs every N minutes (0: off)
+    ticket_autoclose_days: int = 15
+    privacy_job_minutes: int = 60
+    tracker_store_url: str = ""
 
     @property
     def charts_dir(self) -> Path:
@@ -111,7 +121,34 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         rasa_timeout=_float(e.get("RASA_TIMEOUT"), 10.0),
         agent_delivery_retry_seconds=_int(e.get("AGENT_DELIVERY_RETRY_SECONDS"), 30),
         metrics_token=e.get("METRICS_TOKEN", ""),
+        web_session_secret=e.get("WEB_SESSION_SECRET", ""),
+        public_rate_limit=_int(e.get("PUBLIC_RATE_LIMIT"), 120),
+        login_rate_limit=_int(e.get("LOGIN_RATE_LIMIT"), 10),
+        login_free_failures=_int(e.get("LOGIN_FREE_FAILURES"), 5),
+        max_request_bytes=_int(e.get("MAX_REQUEST_BYTES"), 65536),
+        ticket_autoclose_days=_int(e.get("TICKET_AUTOCLOSE_DAYS"), 15),
+        privacy_job_minutes=_int(e.get("PRIVACY_JOB_MINUTES"), 60),
+        tracker_store_url=tracker_store_url(e, var_dir),
     )
+
+
+def tracker_store_url(e, var_dir: Path) -> str:
+    """SQLAlchemy URL of Rasa's tracker store, for the privacy job and ``python -m bot datos``.
+
+    ``TRACKER_STORE_URL`` if set; with the production endpoints, PostgreSQL from ``TRACKER_DB_*``;
+    else the embedded SQLite file of ``endpoints.yml`` (``rasa_tracker.db`` in ``APP_VAR_DIR``, i.e. ``var/``).
+    """
+    if e.get("TRACKER_STORE_URL"):
+        return e["TRACKER_STORE_URL"]
+    if "production" in (e.get("RASA_ENDPOINTS") or ""):
+        from urllib.parse import quote
+
+        user = quote(e.get("TRACKER_DB_USER") or "postgres", safe="")
+        password = quote(e.get("TRACKER_DB_PASSWORD") or "", safe="")
+        auth = f"{user}:{password}" if password else user
+        host, port = e.get("TRACKER_DB_HOST") or "localhost", e.get("TRACKER_DB_PORT") or "5432"
+        return f"postgresql+psycopg2://{auth}@{host}:{port}/{e.get('TRACKER_DB_NAME') or 'rasa'}"
+    return f"sqlite:///{var_dir / 'rasa_tracker.db'}"
 
 
 @lru_cache(maxsize=1)

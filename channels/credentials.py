@@ -2,8 +2,10 @@
 
     python -m channels.credentials [--out var/credentials.yml]
 
-``rest`` and ``socketio`` (web chat) are always on; with ``SOCKETIO_REDIS_URL`` the web chat uses
-``channels.webchat.SocketIOInput`` (events shared by several Rasa replicas). ``telegram`` is added when
+The web chat is always on, as ``channels.webchat.SocketIOInput`` (server-issued signed sessions with
+``WEB_SESSION_SECRET``; with ``SOCKETIO_REDIS_URL`` events shared by several Rasa replicas). The REST
+channel is ``channels.rest.TokenRestInput`` (token ``RASA_TOKEN``), only when ``RASA_TOKEN`` is set
+and ``REST_CHANNEL`` is not ``off``: never open without a token. ``telegram`` is added when
 ``TELEGRAM_ACCESS_TOKEN`` is set, ``whatsapp`` when the ``WHATSAPP_*`` variables are set: Rasa
 refuses to start on a ``${VAR}`` it cannot expand, so a channel whose variables are absent must
 not appear in the file at all. A channel half configured is an error (exit code 2), not silently off.
@@ -42,6 +44,7 @@ WHATSAPP_OPTIONAL = {
 TELEGRAM_CHANNEL = "channels.telegram.TelegramInput"
 WHATSAPP_CHANNEL = "channels.whatsapp.WhatsAppInput"
 WEBCHAT_CHANNEL = "channels.webchat.SocketIOInput"
+REST_CHANNEL = "channels.rest.TokenRestInput"
 
 
 class ConfigurationError(ValueError):
@@ -111,11 +114,14 @@ def build_credentials(env: Mapping[str, str]) -> dict[str, dict[str, object] | N
         "bot_message_evt": "bot_uttered",
         "session_persistence": True,
     }
-    credentials: dict[str, dict[str, object] | None] = {"rest": None}
+    credentials: dict[str, dict[str, object] | None] = {}
+    if _set(env, "RASA_TOKEN") and (env.get("REST_CHANNEL") or "").strip().lower() not in {"off", "false", "0", "no"}:
+        credentials[REST_CHANNEL] = {"token": Ref("RASA_TOKEN")}
+    if _set(env, "WEB_SESSION_SECRET"):
+        socketio["session_secret"] = Ref("WEB_SESSION_SECRET")
     if _set(env, "SOCKETIO_REDIS_URL"):  # several Rasa replicas: share socket.io events through Redis
-        credentials[WEBCHAT_CHANNEL] = {**socketio, "redis_url": Ref("SOCKETIO_REDIS_URL")}
-    else:
-        credentials["socketio"] = socketio
+        socketio["redis_url"] = Ref("SOCKETIO_REDIS_URL")
+    credentials[WEBCHAT_CHANNEL] = socketio
     telegram = telegram_section(env)
     if telegram:
         credentials[TELEGRAM_CHANNEL] = telegram

@@ -13,7 +13,11 @@ The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's 
    webhook without that token, is disabled.
 3. ``api_base_url`` (optional): another Bot API server (a local one, or a fake in tests).
 4. An error while handling a message is logged instead of answered with HTTP 500, which would
-   make Telegram deliver the same update again and again.
+   make Telegram deliver the same update again and again; a body that is not an update is refused
+   (400) and an update Rasa's handler cannot read (e.g. ``my_chat_member``) is acknowledged and ignored.
+
+5. The conversation (sender) id is ``tg:<chat id>`` (the prefix is removed when sending); typed
+   ``/intent`` payloads are screened and each sender is rate limited (:mod:`channels.guard`).
 
 Also, the ``/start`` command every Telegram user sends first (and Rasa's connector sends after a
 restart) reaches Rasa as ``start_message`` (default ``/saludar``, a core intent).
@@ -33,10 +37,42 @@ from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.identity import TELEGRAM_PREFIX, with_prefix, without_prefix
+from channels.guard import InboundGuard
+
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_START_MESSAGE = "/saludar"
+
+
+def _has_chat(node: object) -> bool:
+    chat = node.get("chat") if isinstance(node, dict) else None
+    return isinstance(chat, dict) and isinstance(chat.get("id"), int) and not isinstance(chat.get("id"), bool)
+
+
+def _chat_message(node: object, *, needs_text: bool = False) -> bool:
+    if not _has_chat(node):
+        return False
+    text = node.get("text")
+    if needs_text or text is not None:
+        return isinstance(text, str)
+    location = node.get("location")
+    return isinstance(location, dict) and all(
+        isinstance(location.get(k), (int, float)) and not isinstance(location.get(k), bool)
+        for k in ("latitude", "longitude")
+    )
+
+
+def handled_update(update: dict) -> bool:
+    """Whether Rasa's Telegram handler can read this update (a message with text or a location, an
+    edited text message, or a button press); other updates are acknowledged and ignored."""
+    callback = update.get("callback_query")
+    if callback is not None:
+        return isinstance(callback, dict) and isinstance(callback.get("data"), str) and _has_chat(callback.get("message"))
+    if update.get("edited_message") is not None:
+        return _chat_message(update["edited_message"], needs_text=True)
+    return _chat_message(update.get("message"))
 
 
 class TelegramOutput(RasaTelegramOutput):
@@ -46,6 +82,18 @@ class TelegramOutput(RasaTelegramOutput):
         super().__init__(access_token)
         if api_base_url:
             self.server = TelegramAPIServer.from_base(api_base_url)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await super().send_text_message(without_prefix(TELEGRAM_PREFIX, recipient_id), text, **kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await super().send_image_url(without_prefix(TELEGRAM_PREFIX, recipient_id), image, **kwargs)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list, **kwargs: Any) -> None:
+        await super().send_text_with_buttons(without_prefix(TELEGRAM_PREFIX, recipient_id), text, buttons, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
+        await super().send_custom_json(without_prefix(TELEGRAM_PREFIX, recipient_id), json_message, **kwargs)
 
 
 class TelegramInput(RasaTelegramInput):
@@ -76,6 +124,7 @@ class TelegramInput(RasaTelegramInput):
         self.api_base_url = api_base_url
         self.secret_token = secret_token
         self.start_message = start_message
+        self.guard = InboundGuard()
 
     def get_output_channel(self) -> TelegramOutput:
         """An output channel; makes no network call (safe inside a running event loop)."""
@@ -94,8 +143,13 @@ class TelegramInput(RasaTelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> Any:
+            message.sender_id = with_prefix(TELEGRAM_PREFIX, message.sender_id)
+            if not self.guard.admit(message.sender_id):
+                return None
             if message.text == "/start":
                 message.text = self.start_message
+            else:
+                message.text = self.guard.screen(message.text)
             return await on_new_message(message)
 
         webhook = super().blueprint(handle)
@@ -109,6 +163,15 @@ class TelegramInput(RasaTelegramInput):
                 if not hmac.compare_digest(sent, self.secret_token):
                     logger.warning("Telegram update refused: missing or wrong %s (from %s)", SECRET_HEADER, request.ip)
                     return response.text("forbidden", status=403)
+            if request.method == "POST":
+                try:
+                    body = request.json
+                except Exception:
+                    body = None
+                if not isinstance(body, dict) or not isinstance(body.get("update_id", 0), int):
+                    return response.text("bad request", status=400)  # not an update: never reaches aiogram
+                if not handled_update(body):  # e.g. my_chat_member: Rasa's handler would fail with 500
+                    return response.text("success")
             return None
 
         @webhook.listener("after_server_start")

@@ -1,6 +1,14 @@
-"""Rasa's socket.io channel (web chat), able to run on several Rasa replicas; still named ``socketio``.
+"""Rasa's socket.io channel (web chat), with server-issued sessions and able to run on several Rasa
+replicas; still named ``socketio``.
 
-With one Rasa process, the built-in ``socketio`` channel is used as is. With several replicas
+Sessions: the conversation id is a signed ``web:`` id (:func:`bot.identity.new_web_session`,
+``session_secret`` = ``WEB_SESSION_SECRET``, shared with the web app that issues it to the page).
+On ``session_request`` an id that is missing or not signed by this server is replaced by a new one
+(``session_confirm`` tells the browser which); a ``user_uttered`` with an id that is not signed is
+ignored. Typed ``/intent`` payloads are screened and each session is rate limited
+(:mod:`channels.guard`); metadata that is not an object is dropped.
+
+Replicas: with one Rasa process the events stay in memory. With several replicas
 (``config/endpoints.production.yml``), the browser's socket lives on one replica while a reply may
 be produced by another: e.g. a MEN agent's answer sent through ``trigger_intent`` on replica B to a
 user connected to replica A. With ``redis_url`` the socket.io server shares its events through
@@ -9,6 +17,8 @@ Redis (python-socketio's ``AsyncRedisManager``), so every replica reaches every 
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +26,11 @@ import socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
+
+from bot.identity import new_web_session, valid_web_session
+from channels.guard import InboundGuard
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_REDIS_CHANNEL = "asistente-escuela-socketio"
 
@@ -27,6 +42,7 @@ class SocketIOInput(RasaSocketIOInput):
         channel = super().from_credentials(credentials)
         channel.redis_url = str(credentials.get("redis_url") or "") or None
         channel.redis_channel = str(credentials.get("redis_channel") or DEFAULT_REDIS_CHANNEL)
+        channel.session_secret = str(credentials.get("session_secret") or "")
         return channel
 
     def __init__(
@@ -35,9 +51,18 @@ class SocketIOInput(RasaSocketIOInput):
         super().__init__(*args, **kwargs)
         self.redis_url = redis_url
         self.redis_channel = redis_channel
+        self.session_secret = ""
+        self.guard = InboundGuard()
+
+    def _secret(self) -> str:
+        if not self.session_secret:
+            logger.warning("WEB_SESSION_SECRET not set: web sessions last only while this process runs")
+            self.session_secret = secrets.token_urlsafe(32)
+        return self.session_secret
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        self._secure_sessions()
         if self.redis_url and self.sio is not None:
             # Swapped before any client connects: python-socketio initialises its manager lazily.
             sio = self.sio
@@ -53,3 +78,35 @@ class SocketIOInput(RasaSocketIOInput):
                     sio.manager.initialize()
 
         return webhook
+
+    def _secure_sessions(self) -> None:
+        """Replace Rasa's ``session_request`` and wrap its ``user_uttered`` handler (see the module doc)."""
+        sio = self.sio
+        namespace = self.namespace or "/"
+        rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
+        secret = self._secret()
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any = None) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not valid_web_session(secret, session_id):
+                session_id = new_web_session(secret)
+            if self.session_persistence:
+                sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            if not isinstance(data, dict):
+                return
+            session_id = data.get("session_id") if self.session_persistence else sid
+            if self.session_persistence and not valid_web_session(secret, session_id):
+                logger.warning("Web chat message with a session id not issued by this server: ignored")
+                return
+            if not self.guard.admit(str(session_id)):
+                return
+            clean = {"session_id": session_id, "message": self.guard.screen(data.get("message"))}
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, dict):
+                clean[self.metadata_key] = metadata
+            await rasa_handle_message(sid, clean)

@@ -8,6 +8,9 @@ In ``credentials.yml`` (rendered by ``python -m channels.credentials``)::
       access_token: ${WHATSAPP_ACCESS_TOKEN}
       phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID}
 
+The conversation (sender) id is ``wa:<phone>``; the prefix is removed when sending. Typed
+``/intent`` payloads are screened and each sender is rate limited (:mod:`channels.guard`).
+
 Webhook: ``/webhooks/whatsapp/webhook``. GET answers Meta's verification challenge; every POST
 must carry a valid ``X-Hub-Signature-256`` (else 403, logged, nothing processed). Valid
 notifications are acknowledged at once and handled in the background, one task per
@@ -30,7 +33,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.identity import WHATSAPP_PREFIX, with_prefix, without_prefix
 from channels.dedupe import Deduper, MemoryDeduper, RedisDeduper
+from channels.guard import InboundGuard
 from channels.whatsapp_api import (
     GraphClient,
     GraphConfig,
@@ -65,20 +70,21 @@ class WhatsAppOutput(OutputChannel):
             await self.client.send(payload)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send_all(text_payloads(recipient_id, text))
+        await self._send_all(text_payloads(without_prefix(WHATSAPP_PREFIX, recipient_id), text))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self._send_all(
-            buttons_payloads(recipient_id, text or "", buttons, self.reply_ids, self.list_button_label)
+            buttons_payloads(without_prefix(WHATSAPP_PREFIX, recipient_id), text or "", buttons, self.reply_ids,
+                             self.list_button_label)
         )
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         if not image.startswith(("https://", "http://")):
             logger.warning("WhatsApp image skipped: not an http(s) URL")
             return
-        await self.client.send(image_payload(recipient_id, image))
+        await self.client.send(image_payload(without_prefix(WHATSAPP_PREFIX, recipient_id), image))
 
     async def send_attachment(  # type: ignore[override]
         self, recipient_id: str, attachment: Any, **kwargs: Any
@@ -93,7 +99,7 @@ class WhatsAppOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A raw Cloud API message (e.g. a template); ``to`` and ``messaging_product`` are filled in."""
-        payload = {"messaging_product": "whatsapp", "to": recipient_id, **json_message}
+        payload = {"messaging_product": "whatsapp", "to": without_prefix(WHATSAPP_PREFIX, recipient_id), **json_message}
         await self.client.send(payload)
 
 
@@ -150,6 +156,7 @@ class WhatsAppInput(InputChannel):
         self.list_button_label = list_button_label
         self.unsupported_message = unsupported_message
         self._tasks: set[asyncio.Task] = set()
+        self.guard = InboundGuard()
 
     def get_output_channel(self) -> WhatsAppOutput:
         """Output for messages Rasa sends on its own (e.g. an agent's reply via the HTTP API)."""
@@ -214,14 +221,18 @@ class WhatsAppInput(InputChannel):
         self, messages: list[InboundMessage], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
         for message in messages:
-            text = message.text if message.kind != "unsupported" else self.unsupported_message
+            # the operator's configured text for unsupported kinds is not screened; the user's text is
+            text = self.guard.screen(message.text) if message.kind != "unsupported" else self.unsupported_message
             if not text:
                 logger.info("WhatsApp message of an unsupported type ignored")
+                continue
+            sender = with_prefix(WHATSAPP_PREFIX, message.sender)
+            if not self.guard.admit(sender):
                 continue
             user_message = UserMessage(
                 text,
                 self.get_output_channel(),
-                message.sender,
+                sender,
                 input_channel=self.name(),
                 message_id=message.message_id,
                 metadata={"whatsapp": {"message_id": message.message_id, "kind": message.kind}},

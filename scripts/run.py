@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -31,6 +32,21 @@ def load_dotenv(path: Path) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
 
 
+def ensure_secret(name: str) -> None:
+    """``name`` from the environment, else from ``var/<name>`` (created once, readable by the owner only)."""
+    if os.environ.get(name):
+        return
+    path = ROOT / "var" / name.lower()
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    os.environ[name] = path.read_text().strip()
+
+
 def wait_http(url: str, seconds: float, procs: list[subprocess.Popen]) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -42,6 +58,13 @@ def wait_http(url: str, seconds: float, procs: list[subprocess.Popen]) -> bool:
         except Exception:
             time.sleep(1)
     return False
+
+
+def cors_flags(env: dict[str, str]) -> list[str]:
+    """``--cors`` with the origins of ``CORS_ORIGINS`` (space separated; default: the web app's origin)."""
+    origins = (env.get("CORS_ORIGINS") or env.get("PUBLIC_BASE_URL") or f"http://localhost:{env.get('WEB_PORT', '8000')}")
+    origins = [o.rstrip("/") for o in origins.split() if o.startswith(("http://", "https://"))]
+    return ["--cors", *origins] if origins else []
 
 
 def start(cmd: list[str], name: str, env: dict[str, str]) -> subprocess.Popen:
@@ -67,6 +90,8 @@ def main() -> int:
     parser.add_argument("--model", required=True)
     args = parser.parse_args()
     load_dotenv(ROOT / ".env")
+    ensure_secret("RASA_TOKEN")  # Rasa's HTTP API needs it (the web app sends it); see docs/security.md
+    ensure_secret("WEB_SESSION_SECRET")  # signs the web chat's session ids
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
     rasa_port = env.get("RASA_PORT", "5005")
     actions_port = env.get("ACTIONS_PORT", "5055")
@@ -83,20 +108,25 @@ def main() -> int:
     procs: list[subprocess.Popen] = []
     try:
         procs.append(
-            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port], "el servidor de acciones", env)
+            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port,
+                   "--logging-config-file", "config/logging.yml"],
+                  "el servidor de acciones", dict(env, SANIC_HOST=env.get("ACTIONS_HOST", "127.0.0.1")))
         )
         procs.append(
             start(
-                [str(BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--port", rasa_port, "--model", args.model,
-                 "--endpoints", endpoints, "--credentials", credentials],
+                [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
+                 "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", rasa_port, "--model", args.model,
+                 "--endpoints", endpoints, "--credentials", credentials, "--logging-config-file", "config/logging.yml",
+                 *cors_flags(env)],
                 "Rasa",
                 env,
             )
         )
         procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))
+        status = f"http://127.0.0.1:{rasa_port}/status?token={urllib.parse.quote(env['RASA_TOKEN'])}"
         checks = [
-            (f"http://localhost:{actions_port}/health", "acciones"),
-            (f"http://localhost:{rasa_port}/status", "Rasa"),
+            (f"http://127.0.0.1:{actions_port}/health", "acciones"),
+            (status, "Rasa"),
             (f"http://localhost:{web_port}/health", "web"),
         ]
         for url, name in checks:
@@ -107,7 +137,7 @@ def main() -> int:
         print(f"  Chat web ............ http://localhost:{web_port}/")
         print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
         print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
-        print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook")
+        print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook (token: RASA_TOKEN o var/rasa_token)")
         print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
         print(f"  Acciones ............ http://localhost:{actions_port}/webhook")
         print("  Ctrl-C detiene todo.\n", flush=True)

@@ -10,15 +10,20 @@ load scripts and styles from ``/static`` only (no inline script, no CDN).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from bot.logsafe import install as install_log_masking
 from bot.services import get_services
 from bot.settings import Settings
 from webapp import agents, charts, chat
+from webapp.security import AbuseLimits
+
+logger = logging.getLogger(__name__)
 
 WEBAPP_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEBAPP_DIR / "static"
@@ -26,6 +31,7 @@ STATIC_DIR = WEBAPP_DIR / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for ``settings`` (defaults to those of the composition root, :mod:`bot.services`)."""
     settings = settings or get_services().settings
+    install_log_masking()  # no e-mail, phone or sender id in the web app's logs
     app = FastAPI(
         title="Asistente de la Escuela de Secretarías de Educación",
         version="0.1.0",
@@ -34,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.middleware("http")(_security_headers_middleware(settings))
+    app.add_middleware(AbuseLimits, max_bytes=settings.max_request_bytes, per_minute=settings.public_rate_limit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(chat.router)
     app.include_router(charts.router)
@@ -43,7 +50,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     agents.register(app, settings)
+    _schedule_privacy_job(app, settings)
     return app
+
+
+def _schedule_privacy_job(app: FastAPI, settings: Settings) -> None:
+    """Every ``PRIVACY_JOB_MINUTES``: close resolved tickets and remove expired personal data."""
+    import asyncio
+    import contextlib
+
+    state: dict[str, asyncio.Task] = {}
+
+    async def loop() -> None:
+        from starlette.concurrency import run_in_threadpool
+
+        from bot.privacy import run_privacy_job
+
+        await asyncio.sleep(min(60, settings.privacy_job_minutes * 60))  # let the app start first
+        while True:
+            try:
+                await run_in_threadpool(run_privacy_job, settings)
+            except Exception:  # a database hiccup must not stop the schedule
+                logger.exception("Tarea de privacidad fallida")
+            await asyncio.sleep(settings.privacy_job_minutes * 60)
+
+    async def start() -> None:
+        if settings.privacy_job_minutes > 0:
+            state["task"] = asyncio.create_task(loop())
+
+    async def stop() -> None:
+        task = state.pop("task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.add_event_handler("startup", start)
+    app.add_event_handler("shutdown", stop)
 
 
 def content_security_policy(settings: Settings) -> str:

@@ -25,6 +25,16 @@ def http_url_or_empty(url: str) -> str:
     return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else ""
 
 
+@router.post("/chat/sesion")
+async def new_session(request: Request) -> dict:
+    """A new web chat session id, signed with ``WEB_SESSION_SECRET`` (Rasa's socket.io channel
+    accepts only ids it can verify). ``null`` when no secret is configured: the socket then issues one."""
+    from bot.identity import new_web_session
+
+    secret = request.app.state.settings.web_session_secret
+    return {"sesion": new_web_session(secret) if secret else None}
+
+
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request) -> HTMLResponse:
     settings = request.app.state.settings

@@ -3,7 +3,7 @@
 Modules:
 - ``models``: agents, their areas and session tokens, the delivery outbox, satisfaction ratings
   (Alembic revision ``agents_0001``).
-- ``security``: password hashing (passlib/bcrypt) and session tokens stored as SHA-256 hashes.
+- ``security``: password hashing (Argon2id with argon2-cffi; old bcrypt hashes verified and rehashed) and session tokens stored as SHA-256 hashes.
 - ``permissions``: roles (``agente``, ``coordinador``, ``admin``), area scopes and the checks.
 - ``accounts``: create agents, log in and out, resolve a bearer token to a :class:`Principal`.
 - ``desk``: the queue and every ticket operation (claim, reply, ask for information, transfer,

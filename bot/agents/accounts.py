@@ -1,8 +1,10 @@
 """Agents' accounts: creation and changes (admin), log in / log out, bearer token -> :class:`Principal`.
 
-Every method opens its own short session. A wrong e-mail, a wrong password, a disabled account
-and a temporarily locked account all give the same :class:`Unauthenticated` answer, after the same
-bcrypt work, so nobody learns which accounts exist.
+Every method opens its own short session. A wrong e-mail, a wrong password and a disabled account
+all give the same :class:`Unauthenticated` answer, after the same hashing work, so nobody learns
+which accounts exist. Accounts are never locked by failed logins (anyone could lock an agent out):
+repeated failures are slowed down per (account, IP) by the web app (:class:`bot.ratelimit.LoginThrottle`).
+A correct password stored as an old bcrypt hash is rehashed with Argon2id at login.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ from bot.tickets.areas import AreaCatalog, load_areas
 from bot.tickets.models import utcnow
 from bot.tickets.validation import clean_text
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 MAX_NAME_CHARS = 120
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -235,15 +235,15 @@ class AgentAccounts:
             address = ""
         with session_scope(self.database_url) as session:
             agent = session.execute(select(Agent).where(Agent.email == address)).scalar_one_or_none() if address else None
-            usable = agent is not None and agent.active and not (agent.locked_until and agent.locked_until > now)
+            usable = agent is not None and agent.active
             ok = self.hasher.verify(password or "", agent.password_hash if usable else None)
             if not ok:
                 if usable:
-                    agent.failed_logins += 1
-                    if agent.failed_logins >= MAX_FAILED_LOGINS:
-                        agent.failed_logins, agent.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+                    agent.failed_logins += 1  # kept for the record; never locks the account
                 session.commit()
                 raise Unauthenticated("credenciales_invalidas")
+            if self.hasher.needs_rehash(agent.password_hash):
+                agent.password_hash = self.hasher.rehash(password)
             agent.failed_logins, agent.locked_until, agent.last_login_at = 0, None, now
             token = new_token()
             expires = now + timedelta(hours=self.token_hours)

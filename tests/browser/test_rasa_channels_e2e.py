@@ -134,14 +134,14 @@ def test_whatsapp_against_rasa(stack) -> None:
 
     # Rasa speaking on its own reaches WhatsApp
     status, _ = rasa.request(
-        "POST", f"/conversations/{user}/trigger_intent?output_channel=latest", {"name": "consultar_indicador"}
+        "POST", f"/conversations/wa:{user}/trigger_intent?output_channel=latest", {"name": "consultar_indicador"}
     )
     assert status == 200
     calls = apis.wait_for("/v99.0/PNID/messages", count=5)
     assert calls[3].fields()["text"]["body"] == VALUE_TEXT
     time.sleep(0.5)
     assert len(apis.find("/v99.0/PNID/messages")) == 5
-    _, tracker = rasa.request("GET", f"/conversations/{user}/tracker")
+    _, tracker = rasa.request("GET", f"/conversations/wa:{user}/tracker")
     said = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert said == ["hola", "/consultar_indicador", "EXTERNAL: consultar_indicador"]
 
@@ -173,7 +173,7 @@ def test_telegram_against_rasa(stack) -> None:
 
     # Rasa speaking on its own reaches Telegram (Rasa's own connector fails here with RuntimeError)
     status, _ = rasa.request(
-        "POST", "/conversations/4242/trigger_intent?output_channel=latest", {"name": "consultar_indicador"}
+        "POST", "/conversations/tg:4242/trigger_intent?output_channel=latest", {"name": "consultar_indicador"}
     )
     assert status == 200
     assert apis.wait_for(f"/bot{TELEGRAM_TOKEN}/sendMessage", count=2)[1].fields()["text"] == VALUE_TEXT

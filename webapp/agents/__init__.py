@@ -31,8 +31,10 @@ API_PREFIX = "/api/agentes"
 
 def register(app: FastAPI, settings: Settings, services: AgentServices | None = None) -> None:
     from webapp.agents.api import router, unauthenticated_headers
+    from webapp.security import LoginGuard
 
     app.state.agents = services or AgentServices.build(settings)
+    app.state.login_guard = LoginGuard.build(settings)
 
     async def agents_error(_request: Request, exc: AgentsError) -> JSONResponse:
         body = {"detail": {"motivo": exc.reason, "detalles": exc.details}}

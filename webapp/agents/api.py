@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.agents.desk import OperationResult, QueueFilters
 from bot.agents.metrics import collect_metrics, prometheus_text
-from bot.agents.permissions import Principal, Role, Unauthenticated, require_role
+from bot.agents.permissions import AgentsError, Principal, Role, Unauthenticated, require_role
 from webapp.agents import schemas as s
 from webapp.agents.services import AgentServices
 
@@ -52,9 +52,28 @@ def _operation(result: OperationResult, tasks: BackgroundTasks, svc: AgentServic
 
 
 # ----------------------------------------------------------------------------- session
-@router.post("/sesion", response_model=s.SessionOut, summary="Iniciar sesión")
+class TooManyAttempts(AgentsError):
+    status_code = 429
+
+
+@router.post("/sesion", response_model=s.SessionOut, summary="Iniciar sesión",
+             responses={429: {"model": s.ErrorOut, "description": "demasiados intentos: espere `reintentar_en` segundos"}})
 def login(body: s.LoginIn, request: Request) -> s.SessionOut:
-    result = services(request).accounts.login(email=body.email, password=body.clave)
+    """Tras varios intentos fallidos desde una IP para una cuenta, esa pareja espera cada vez más (429);
+    la cuenta nunca se bloquea."""
+    from webapp.security import client_ip
+
+    guard = request.app.state.login_guard
+    ip = client_ip(request)
+    wait = guard.wait_seconds(body.email, ip)
+    if wait:
+        raise TooManyAttempts("demasiados_intentos", reintentar_en=wait)
+    try:
+        result = services(request).accounts.login(email=body.email, password=body.clave)
+    except Unauthenticated:
+        guard.throttle.failure(body.email, ip)
+        raise
+    guard.throttle.success(body.email, ip)
     return s.SessionOut(token=result.token, expira=result.expires_at, agente=s.AgentOut.of_principal(result.principal))
 
 
@@ -241,4 +260,6 @@ def _metrics_scope(agent: Principal) -> frozenset[str] | None:
 
 
 def unauthenticated_headers(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.details.get("reintentar_en", 1))}
     return {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else {}

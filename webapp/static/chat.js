@@ -2,7 +2,8 @@
  * Web chat of the assistant, connected to Rasa's socket.io channel
  * (credentials: user_message_evt user_uttered, bot_message_evt bot_uttered, session_persistence true).
  *
- * - The session id and the conversation are kept in localStorage, so a reload shows the history
+ * - The session id is issued by the server (POST /chat/sesion, signed) and kept in localStorage with
+ *   the conversation, so a reload shows the history
  *   and continues the same Rasa conversation ("Nueva conversación" clears both).
  * - Every bot or user text is inserted with textContent / text nodes, never as HTML.
  * - Links open in a new tab with rel="noopener noreferrer", and only http(s) URLs become links or images.
@@ -265,6 +266,21 @@
     if (msg) { addMessage(msg); }
   }
 
+  // The session id is issued by the server (web app's POST /chat/sesion, signed); Rasa's socket
+  // refuses ids it did not sign and confirms the one to use.
+  function requestSession() {
+    if (state.sessionId) {
+      socket.emit("session_request", { session_id: state.sessionId });
+      return;
+    }
+    window.fetch("/chat/sesion", { method: "POST", credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (data) {
+        socket.emit("session_request", { session_id: (data && typeof data.sesion === "string") ? data.sesion : null });
+      });
+  }
+
   function connect() {
     var url = document.querySelector('meta[name="chat-socket-url"]').content || undefined;
     var path = document.querySelector('meta[name="chat-socket-path"]').content || "/socket.io";
@@ -272,7 +288,7 @@
     socket = window.io(url, { path: path, transports: ["websocket", "polling"], tryAllTransports: true });
     socket.on("connect", function () {
       ready = false;
-      socket.emit("session_request", { session_id: state.sessionId });
+      requestSession();
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotMessage);

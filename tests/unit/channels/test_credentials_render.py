@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rasa.core.channels.rest import RestInput
-from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.io import read_yaml
 
 from channels import credentials
+from channels.rest import TokenRestInput
 from channels.telegram import TelegramInput
+from channels.webchat import SocketIOInput
 from channels.whatsapp import WhatsAppInput
 
 WHATSAPP_ENV = {
@@ -28,12 +28,26 @@ TELEGRAM_ENV = {
 }
 
 
-def test_without_messaging_apps_only_rest_and_socketio() -> None:
+def test_without_messaging_apps_only_the_web_chat_and_no_open_rest() -> None:
     text = credentials.render({})
     assert read_yaml(text) == {
-        "rest": None,
-        "socketio": {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True},
+        credentials.WEBCHAT_CHANNEL: {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+                                      "session_persistence": True},
     }
+
+
+def test_rest_needs_the_token_and_is_off_in_production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env = {"RASA_TOKEN": "tok-123", "WEB_SESSION_SECRET": "web-secret"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    text = credentials.render(env)
+    assert "tok-123" not in text and "web-secret" not in text
+    assert read_yaml(credentials.render({**env, "REST_CHANNEL": "off"})).keys() == {credentials.WEBCHAT_CHANNEL}
+    path = tmp_path / "credentials.yml"
+    path.write_text(text)
+    rest, webchat = create_http_input_channels(None, str(path))
+    assert isinstance(rest, TokenRestInput) and rest.token == "tok-123" and rest.name() == "rest"
+    assert isinstance(webchat, SocketIOInput) and webchat.session_secret == "web-secret"
 
 
 def test_secrets_are_references_never_values() -> None:
@@ -48,6 +62,7 @@ def test_rasa_expands_the_references_and_builds_every_channel(tmp_path: Path, mo
     env = {
         **WHATSAPP_ENV,
         **TELEGRAM_ENV,
+        "RASA_TOKEN": "tok",
         "WHATSAPP_API_BASE_URL": "http://127.0.0.1:9",
         "WHATSAPP_API_VERSION": "v99.0",
     }
@@ -66,7 +81,7 @@ def test_rasa_expands_the_references_and_builds_every_channel(tmp_path: Path, mo
 
     channels = create_http_input_channels(None, str(path))  # what `rasa run --credentials` does
     by_type = {type(c): c for c in channels}
-    assert set(by_type) == {RestInput, SocketIOInput, TelegramInput, WhatsAppInput}
+    assert set(by_type) == {TokenRestInput, SocketIOInput, TelegramInput, WhatsAppInput}
     whatsapp = by_type[WhatsAppInput]
     assert whatsapp.client.config.messages_url == "http://127.0.0.1:9/v99.0/1098765/messages"
     assert whatsapp.app_secret == "app-secret-456"
@@ -142,6 +157,6 @@ def test_several_replicas_share_the_web_chat_through_redis(monkeypatch: pytest.M
     assert "clave" not in text and "socketio:" not in text.splitlines()
     path = tmp_path / "credentials.yml"
     path.write_text(text)
-    [rest, webchat] = create_http_input_channels(None, str(path))
+    [webchat] = create_http_input_channels(None, str(path))
     assert isinstance(webchat, SharedSocketIOInput) and webchat.name() == "socketio"
     assert webchat.redis_url == "redis://:clave@127.0.0.1:6379/3" and webchat.session_persistence is True

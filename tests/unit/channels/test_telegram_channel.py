@@ -107,7 +107,7 @@ async def test_update_reaches_rasa_and_the_reply_reaches_the_bot_api(telegram, f
     [message] = agent.messages
     assert (message.text, message.sender_id, message.input_channel) == (
         "cobertura neta boyaca",
-        str(CHAT_ID),
+        f"tg:{CHAT_ID}",
         "telegram",
     )
 
@@ -154,6 +154,7 @@ async def test_open_set_webhook_route_is_disabled(telegram, fake_api) -> None:
 async def test_output_channel_works_inside_the_running_server_loop(telegram, fake_api) -> None:
     channel, _, _ = telegram
     output = channel.get_output_channel()  # Rasa's own connector raises RuntimeError here
-    await output.send_response(str(CHAT_ID), {"text": "Respuesta del MEN a su caso MEN-2024-000001: listo."})
+    await output.send_response(f"tg:{CHAT_ID}", {"text": "Respuesta del MEN a su caso MEN-2024-000001: listo."})
     await output.session.close()
-    assert form(calls(fake_api, "sendMessage")[-1])["text"].startswith("Respuesta del MEN")
+    sent = form(calls(fake_api, "sendMessage")[-1])
+    assert sent["text"].startswith("Respuesta del MEN") and sent["chat_id"] == str(CHAT_ID)

@@ -9,6 +9,7 @@ import pytest
 import socketio
 from channel_support import FakeAgent
 
+from bot.identity import new_web_session
 from channels.webchat import SocketIOInput
 
 pytestmark = pytest.mark.redis
@@ -27,6 +28,10 @@ async def redis_available() -> None:
         await probe.close()
 
 
+SECRET = "secreto-de-prueba"
+SESSION = new_web_session(SECRET)
+
+
 def replica(channel_name: str) -> SocketIOInput:
     return SocketIOInput.from_credentials(
         {
@@ -35,6 +40,7 @@ def replica(channel_name: str) -> SocketIOInput:
             "session_persistence": True,
             "redis_url": REDIS_URL,
             "redis_channel": channel_name,
+            "session_secret": SECRET,
         }
     )
 
@@ -52,15 +58,15 @@ async def test_reply_from_another_replica_reaches_the_browser(redis_available, r
     client.on("bot_uttered", lambda data: received.put_nowait(("bot", data)))
     await client.connect(url_a, socketio_path="/socket.io", transports=["websocket"])
     try:
-        await client.emit("session_request", {"session_id": "sesion-1"})
-        assert await asyncio.wait_for(received.get(), 5) == ("confirm", "sesion-1")
+        await client.emit("session_request", {"session_id": SESSION})
+        assert await asyncio.wait_for(received.get(), 5) == ("confirm", SESSION)
 
-        await client.emit("user_uttered", {"message": "hola", "session_id": "sesion-1"})
+        await client.emit("user_uttered", {"message": "hola", "session_id": SESSION})
         assert await asyncio.wait_for(received.get(), 5) == ("bot", {"text": "Respuesta desde A."})
-        assert agent_a.messages[0].sender_id == "sesion-1"
+        assert agent_a.messages[0].sender_id == SESSION
 
         # e.g. a MEN agent's reply through trigger_intent, handled by the other replica
-        await replica_b.get_output_channel().send_text_message("sesion-1", "Respuesta del MEN desde B.")
+        await replica_b.get_output_channel().send_text_message(SESSION, "Respuesta del MEN desde B.")
         assert await asyncio.wait_for(received.get(), 5) == ("bot", {"text": "Respuesta del MEN desde B."})
     finally:
         await client.disconnect()

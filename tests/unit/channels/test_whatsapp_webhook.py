@@ -102,7 +102,7 @@ async def test_text_message_reaches_rasa_and_the_reply_reaches_the_graph_api(wha
     assert isinstance(message, UserMessage)
     assert (message.text, message.sender_id, message.input_channel, message.message_id) == (
         "cobertura neta boyaca",
-        USER,
+        f"wa:{USER}",
         "whatsapp",
         "wamid.1",
     )
@@ -190,7 +190,7 @@ async def test_unsupported_messages_are_ignored_or_mapped_when_configured(fake_a
 async def test_output_channel_for_messages_rasa_sends_on_its_own(whatsapp, fake_api) -> None:
     channel, _, _ = whatsapp
     output = channel.get_output_channel()
-    await output.send_response(USER, {"text": "Respuesta del MEN a su caso MEN-2024-000001: listo."})
+    await output.send_response(f"wa:{USER}", {"text": "Respuesta del MEN a su caso MEN-2024-000001: listo."})
     assert fake_api.requests[0].json()["text"]["body"].startswith("Respuesta del MEN")
 
 

@@ -39,7 +39,10 @@
     area_desconocida: "Elija un área válida.",
     agente_no_valido: "Esa persona no puede atender casos de esta área.",
     mismo_agente: "El caso ya está asignado a esa persona.",
-    datos_depurados: "Los datos de este caso ya fueron depurados; no se puede reabrir."
+    datos_depurados: "Los datos de este caso ya fueron depurados; no se puede reabrir.",
+    demasiados_intentos: "Demasiados intentos fallidos desde este equipo. Espere unos minutos e intente de nuevo.",
+    demasiadas_solicitudes: "Demasiadas solicitudes seguidas. Espere un momento e intente de nuevo.",
+    solicitud_demasiado_grande: "El contenido enviado es demasiado grande."
   };
 
   var state = { token: null, me: null, areas: [], current: null };
