@@ -93,6 +93,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
         f"{prefix}{args.kind}: {result.total} registros — {result.created} nuevos, {result.updated} actualizados, "
         f"{result.unchanged} sin cambios, {result.retired} retirados."
     )
+    if args.kind == "eventos" and not result.dry_run:
+        from bot.catalog.models import utcnow
+        from bot.delivery.encuentros import plan_notices
+
+        with session_scope() as session:  # the sender (python -m bot avisos trabajar) sends them
+            planned = plan_notices(session, now=utcnow())
+        print(f"Avisos a suscriptores puestos en cola: {planned}.")
     return 0
 
 
