@@ -2,8 +2,8 @@
 
     python -m channels.credentials [--out var/credentials.yml]
 
-``rest`` and ``socketio`` (web chat) are always on; with ``SOCKETIO_REDIS_URL`` the web chat uses
-``channels.webchat.SocketIOInput`` (events shared by several Rasa replicas). ``telegram`` is added when
+``rest`` and ``socketio`` (web chat, ``channels.webchat.SocketIOInput``) are always on; with
+``SOCKETIO_REDIS_URL`` the web chat's events are shared by several Rasa replicas through Redis. ``telegram`` is added when
 ``TELEGRAM_ACCESS_TOKEN`` is set, ``whatsapp`` when the ``WHATSAPP_*`` variables are set: Rasa
 refuses to start on a ``${VAR}`` it cannot expand, so a channel whose variables are absent must
 not appear in the file at all. A channel half configured is an error (exit code 2), not silently off.
@@ -112,10 +112,11 @@ def build_credentials(env: Mapping[str, str]) -> dict[str, dict[str, object] | N
         "session_persistence": True,
     }
     credentials: dict[str, dict[str, object] | None] = {"rest": None}
+    # the project's socket.io channel: notices carry their token (delivery states, issue 13)
     if _set(env, "SOCKETIO_REDIS_URL"):  # several Rasa replicas: share socket.io events through Redis
         credentials[WEBCHAT_CHANNEL] = {**socketio, "redis_url": Ref("SOCKETIO_REDIS_URL")}
     else:
-        credentials["socketio"] = socketio
+        credentials[WEBCHAT_CHANNEL] = socketio
     telegram = telegram_section(env)
     if telegram:
         credentials[TELEGRAM_CHANNEL] = telegram

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from rasa.core.channels.rest import RestInput
-from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.io import read_yaml
 
 from channels import credentials
 from channels.telegram import TelegramInput
+from channels.webchat import SocketIOInput
 from channels.whatsapp import WhatsAppInput
 
 WHATSAPP_ENV = {
@@ -32,7 +32,9 @@ def test_without_messaging_apps_only_rest_and_socketio() -> None:
     text = credentials.render({})
     assert read_yaml(text) == {
         "rest": None,
-        "socketio": {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True},
+        "channels.webchat.SocketIOInput": {
+            "user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True,
+        },
     }
 
 
