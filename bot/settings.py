@@ -124,6 +124,7 @@ def delivery_settings(e) -> dict:
         "backoff_max_seconds": _float(e.get("DELIVERY_BACKOFF_MAX_SECONDS"), 600.0),
         "ack_seconds": _int(e.get("DELIVERY_WEBCHAT_ACK_SECONDS"), 60),
         "worker_interval_seconds": _float(e.get("DELIVERY_WORKER_INTERVAL_SECONDS"), 5.0),
+        "lease_seconds": _float(e.get("DELIVERY_LEASE_SECONDS"), 60.0),
         "smtp_host": e.get("SMTP_HOST", ""),
         "smtp_port": _int(e.get("SMTP_PORT"), 587),
         "smtp_user": e.get("SMTP_USER", ""),

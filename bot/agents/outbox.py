@@ -191,6 +191,9 @@ class OutboxDispatcher(Dispatcher):
             self.mailer.reply_waiting(to=address, code=code)
         except FallbackError as exc:
             error = str(exc)
+        except Exception as exc:  # never leave the row claimed without an e-mail
+            logger.exception("Correo del aviso %s: error inesperado", row_id)
+            error = f"correo: {type(exc).__name__}"
         with session_scope(self.database_url) as session:
             row = session.get(TicketOutbox, row_id)
             if error is None:

@@ -34,6 +34,7 @@ class DeliveryConfig:
     ack_seconds: int = 60
     worker_interval_seconds: float = 5.0
     whatsapp_window_hours: float = 24.0
+    lease_seconds: float = LEASE_SECONDS  # longer than a Rasa call (RASA_TIMEOUT)
 
     @classmethod
     def from_settings(cls, settings: Any) -> DeliveryConfig:
@@ -45,6 +46,7 @@ class DeliveryConfig:
             ack_seconds=int(d.get("ack_seconds", 60)),
             worker_interval_seconds=float(d.get("worker_interval_seconds", 5.0)),
             whatsapp_window_hours=float(d.get("whatsapp_window_hours", 24.0)),
+            lease_seconds=float(d.get("lease_seconds", LEASE_SECONDS)),
         )
 
     def backoff(self, attempts: int) -> timedelta:
@@ -112,11 +114,11 @@ def inband_condition(model):
     return or_(not_given, after_fallback)
 
 
-def lease(session: Session, model, row_id: int, now: datetime) -> bool:
+def lease(session: Session, model, row_id: int, now: datetime, seconds: float = LEASE_SECONDS) -> bool:
     won = session.execute(
         update(model)
         .where(model.id == row_id, due_condition(model, now))
-        .values(status="enviando", lease_until=now + timedelta(seconds=LEASE_SECONDS), attempts=model.attempts + 1)
+        .values(status="enviando", lease_until=now + timedelta(seconds=seconds), attempts=model.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     return won == 1
@@ -207,7 +209,7 @@ class Dispatcher:
         model = self.model
         started = self.clock()
         with session_scope(self.database_url) as session:
-            if not lease(session, model, row_id, started):
+            if not lease(session, model, row_id, started, self.config.lease_seconds):
                 return  # another process took it
             row = session.get(model, row_id)
             conversation, channel, token = row.conversation_id, row.channel, row.token
@@ -235,8 +237,10 @@ class Dispatcher:
             if row.status in ("pendiente", "fallido"):  # the channel reported a failure
                 self._report(report, row, row.last_error or "canal")
                 return
-            if row.status == "enviando" and row.uttered_at is not None and error is None:
-                mark_sent(row, now)  # a channel that records nothing (REST): Rasa produced it
+            if row.status == "enviando" and row.uttered_at is not None:
+                # The action took it (also when the answer timed out, or after a sender was killed):
+                # Rasa produced it; a channel that records nothing (REST) says no more. Never again.
+                mark_sent(row, now)
                 report.delivered.append(row_id)
                 return
             error = error or "rasa_no_ejecuto_la_accion"

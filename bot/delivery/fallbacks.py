@@ -78,11 +78,11 @@ class Mailer:
     def reply_waiting(self, *, to: str, code: str) -> None:
         """The e-mail «there is a reply to case CODE; how to read it» (nothing else about the case)."""
         message = EmailMessage()
-        message["Subject"] = domain_text("correo_respuesta_caso_asunto", codigo=code)
+        message["Subject"] = domain_text("utter_correo_respuesta_caso_asunto", codigo=code)
         message["From"] = self.config.sender
         message["To"] = to
         message["Message-ID"] = make_msgid(domain=self.config.sender.rsplit("@", 1)[-1] or None)
-        message.set_content(domain_text("correo_respuesta_caso", codigo=code, url=self.public_url))
+        message.set_content(domain_text("utter_correo_respuesta_caso", codigo=code, url=self.public_url))
         self.send(message)
 
     def send(self, message: EmailMessage) -> None:
