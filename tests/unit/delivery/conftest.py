@@ -133,6 +133,7 @@ class RasaWithAction:
     requests: list[dict] = field(default_factory=list)
     uttered: list[tuple[str, dict]] = field(default_factory=list)  # (conversation, message)
     url: str = ""
+    delay: float = 0.0
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict]:
         from rasa_sdk import Tracker
@@ -158,6 +159,10 @@ class RasaWithAction:
             self.uttered.append((conversation, message))
             if message.get("aviso"):
                 receipts.record_sent(message["aviso"])
+        if self.delay:
+            import time
+
+            time.sleep(self.delay)
         return 200, {"tracker": {"sender_id": conversation}}
 
 
