@@ -27,10 +27,11 @@ Handler = Callable[[str, dict], Awaitable[Any]]
 
 
 def default_health_url() -> str | None:
-    """``ACTION_SERVER_HEALTH_URL``, or the ``/health`` next to ``ACTION_SERVER_URL`` (default localhost:5055)."""
-    explicit = os.environ.get("ACTION_SERVER_HEALTH_URL")
-    if explicit is not None:
-        return explicit.strip() or None
+    """``ACTION_SERVER_HEALTH_URL`` (``off``: no check), or the ``/health`` next to ``ACTION_SERVER_URL``
+    (default localhost:5055)."""
+    explicit = (os.environ.get("ACTION_SERVER_HEALTH_URL") or "").strip()
+    if explicit:
+        return None if explicit.lower() == "off" else explicit
     url = (os.environ.get("ACTION_SERVER_URL") or f"http://localhost:{os.environ.get('ACTIONS_PORT', '5055')}/webhook")
     return url.rstrip("/").rsplit("/", 1)[0] + "/health"
 

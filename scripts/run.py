@@ -93,6 +93,7 @@ def main() -> int:
                 env,
             )
         )
+        procs.append(start([str(BIN / "python"), "-m", "bot", "avisos", "trabajar"], "el envío de avisos", env))
         web = (ROOT / "webapp" / "__main__.py").exists()
         if web:
             procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))

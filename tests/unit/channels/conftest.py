@@ -80,7 +80,7 @@ def migrated_template(tmp_path_factory) -> str:
 @pytest.fixture(autouse=True)
 def app_database(tmp_path, migrated_template, monkeypatch: pytest.MonkeyPatch) -> str:
     """The channels store incoming messages and delivery states in the app database: a fresh migrated
-    SQLite file per test; no action server health check (``ACTION_SERVER_HEALTH_URL`` empty)."""
+    SQLite file per test; no action server health check (``ACTION_SERVER_HEALTH_URL=off``)."""
     import shutil
 
     from bot.settings import get_settings
@@ -89,7 +89,7 @@ def app_database(tmp_path, migrated_template, monkeypatch: pytest.MonkeyPatch) -
     shutil.copy(migrated_template, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACTION_SERVER_HEALTH_URL", "")
+    monkeypatch.setenv("ACTION_SERVER_HEALTH_URL", "off")
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
