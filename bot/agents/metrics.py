@@ -43,6 +43,7 @@ class Metrics:
     pending_notices: int
     failed_notices: int = 0
     notices_by_status: dict = None  # estado -> count
+    event_notices_by_status: dict = None  # encuentro notices (all areas: only for coordinators/admins)
 
 
 def collect_metrics(
@@ -72,6 +73,12 @@ def collect_metrics(
             select(TicketOutbox.status, func.count(TicketOutbox.id)).join(Ticket, Ticket.id == TicketOutbox.ticket_id)
             .where(*scope).group_by(TicketOutbox.status)
         ).all())
+        events = {}
+        if area_scope is None:
+            from bot.delivery.models import EventNotice
+
+            events = dict(session.execute(
+                select(EventNotice.status, func.count(EventNotice.id)).group_by(EventNotice.status)).all())
     pending = by_status.get("pendiente", 0) + by_status.get("enviando", 0)
     table = {code: {s.value: 0 for s in TicketStatus} for code in covered}
     for area, status, n in counts:
@@ -90,6 +97,7 @@ def collect_metrics(
         pending_notices=int(pending),
         failed_notices=int(by_status.get("fallido", 0)),
         notices_by_status={k: int(v) for k, v in sorted(by_status.items())},
+        event_notices_by_status={k: int(v) for k, v in sorted(events.items())},
     )
 
 
@@ -140,4 +148,8 @@ def prometheus_text(m: Metrics) -> str:
     ]
     for status, n in sorted((m.notices_by_status or {}).items()):
         lines.append(f'men_ticket_notices{{estado="{_label(status)}"}} {n}')
+    if m.event_notices_by_status:
+        lines += ["# HELP men_event_notices Avisos de encuentros a los suscriptores por estado de entrega.",
+                  "# TYPE men_event_notices gauge"]
+        lines += [f'men_event_notices{{estado="{_label(s)}"}} {n}' for s, n in m.event_notices_by_status.items()]
     return "\n".join(lines) + "\n"

@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     upcoming = esub.add_parser("proximos", help="Próximos eventos")
     upcoming.add_argument("--tipo", choices=sorted(EVENT_TYPES))
     upcoming.set_defaults(func=_cmd_upcoming)
-    notices = esub.add_parser("avisos", help="Avisos pendientes a las conversaciones suscritas (JSON)")
+    notices = esub.add_parser("avisos", help="Lista (JSON) de suscripciones con un encuentro nuevo; el envío lo "
+                              "hace 'python -m bot avisos trabajar'")
     notices.add_argument("--marcar", action="store_true", help="marcarlos como enviados")
     notices.set_defaults(func=_cmd_notices)
 
