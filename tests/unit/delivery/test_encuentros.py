@@ -134,3 +134,22 @@ def test_300_subscribers_get_one_notice_each_although_the_sender_is_killed_midwa
     with session_scope(db_url) as session:
         assert session.execute(select(func.count(EventNotice.id))).scalar_one() == 300
     assert statuses(db_url) == {"enviado": 300}
+
+
+def test_a_coordinator_publishes_an_encuentro_from_the_console_and_subscribers_are_told(
+        tmp_path, db_url, team, hasher, rasa) -> None:
+    from tests.unit.agents.api_support import build_api
+
+    subscribe(db_url, 4, utcnow() - timedelta(days=2))
+    api = build_api(tmp_path, db_url, team, utcnow, hasher, rasa.url)
+    body = {"titulo": "Taller de planeación financiera", "tipo": "taller", "modalidad": "virtual",
+            "inicio": (utcnow() + timedelta(days=7)).isoformat()}
+    assert api.post("ana", "/api/agentes/encuentros", body).status_code == 403  # coordinators only
+    response = api.post("coord", "/api/agentes/encuentros", body)
+    assert response.status_code == 201, response.text
+    assert response.json()["avisos"] == 4 and response.json()["nuevo"] is True
+    assert notices_said(rasa) == {f"conv-{i:03d}": 1 for i in range(4)}  # sent right after publishing
+    again = api.post("coord", "/api/agentes/encuentros", {**body, "clave": response.json()["clave"]})
+    assert again.json()["avisos"] == 0 and notices_said(rasa) == {f"conv-{i:03d}": 1 for i in range(4)}
+    bad = api.post("coord", "/api/agentes/encuentros", {**body, "tipo": "fiesta"})
+    assert bad.status_code == 422
