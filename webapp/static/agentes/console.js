@@ -114,6 +114,7 @@
     $("session-box").hidden = false;
     $("login-view").hidden = true;
     $("work-view").hidden = false;
+    $("publish-view").hidden = me.rol !== "coordinador";
     return api("GET", "/areas").then(function (areas) {
       state.areas = areas;
       var select = $("f-area");
@@ -333,6 +334,18 @@
     }
   }
 
+  function publishEvent(event) {
+    event.preventDefault();
+    fail("");
+    var body = { titulo: $("p-titulo").value, tipo: $("p-tipo").value, modalidad: $("p-modalidad").value,
+      inicio: $("p-inicio").value, lugar: $("p-lugar").value || null,
+      enlace_inscripcion: $("p-enlace").value || null };
+    return api("POST", "/encuentros", body).then(function (result) {
+      say("Encuentro publicado. Avisos puestos en cola: " + result.avisos + ".");
+      $("publish-form").reset();
+    }).catch(function (error) { fail(error.message); });
+  }
+
   function operate(path, body, done) {
     fail("");
     var code = state.current.codigo;
@@ -364,6 +377,7 @@
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", onLogout);
     $("filters").addEventListener("submit", function (event) { event.preventDefault(); loadQueue(); });
+    $("publish-form").addEventListener("submit", publishEvent);
     $("back-to-queue").addEventListener("click", backToQueue);
     $("act-claim").addEventListener("click", function () { operate("/tomar", undefined, "Caso tomado."); });
     $("reply-form").addEventListener("submit", function (event) {
