@@ -210,7 +210,7 @@ class TelegramInput(RasaTelegramInput):
 
     async def _store(self, request: Request) -> Any:
         try:
-            update = request.json if isinstance(request.json, dict) else json.loads(request.body or b"{}")
+            update = json.loads(request.body or b"{}")
         except ValueError:
             return response.text("bad request", status=400)
         update_id = update.get("update_id") if isinstance(update, dict) else None

@@ -7,6 +7,7 @@ is acknowledged, processed from here, so a crash of Rasa or of the action server
   process wins a row); :meth:`done` marks one processed and blanks its text; :meth:`retry` puts it
   back with back-off (``fallido`` after ``max_attempts``, logged; the text stays for an operator).
 - :meth:`last_received_at`: when a person last wrote on a channel (WhatsApp's 24-hour window).
+- :meth:`purge`: processed rows older than two days are deleted (by the sender worker).
 """
 
 from __future__ import annotations
@@ -104,6 +105,17 @@ class MessageStore:
                 delay = min(self.backoff_seconds * 2 ** max(row.attempts - 1, 0), self.backoff_max_seconds)
                 row.next_attempt_at = now + timedelta(seconds=delay)
             return row.status
+
+    def purge(self, *, keep: timedelta = timedelta(days=2)) -> int:
+        """Delete processed rows older than ``keep`` (the 24-hour window needs only the last day)."""
+        from sqlalchemy import delete
+
+        with session_scope(self.database_url) as session:
+            return session.execute(
+                delete(ChannelInbox).where(ChannelInbox.status == "procesado",
+                                           ChannelInbox.received_at < self.clock() - keep)
+                .execution_options(synchronize_session=False)
+            ).rowcount
 
     def last_received_at(self, channel: str, sender: str) -> datetime | None:
         with session_scope(self.database_url) as session:

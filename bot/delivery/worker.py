@@ -1,7 +1,7 @@
 """The sender worker: ``python -m bot avisos trabajar`` (started by ``make run``; a service in production).
 
 Each round: plan the encuentro notices, send the due encuentro notices and agent notices, e-mail
-the web-chat replies nobody acknowledged. Several workers (and the web app's own round) may run
+the web-chat replies nobody acknowledged, delete processed incoming messages older than two days. Several workers (and the web app's own round) may run
 at once: every row is leased with a conditional UPDATE. SIGTERM/SIGINT stop it after the round.
 
     python -m bot avisos trabajar [--intervalo 5] [--una-vez]
@@ -27,6 +27,7 @@ class Senders:
     agents: Any  # bot.agents.outbox.OutboxDispatcher
     encuentros: Any  # bot.delivery.encuentros.EventNoticeDispatcher
     config: DeliveryConfig
+    inbox: Any = None  # bot.delivery.inbox.MessageStore (purge of processed incoming messages)
 
 
 def dispatcher_options(settings, *, notifier: RasaNotifier | None = None, clock=None) -> dict:
@@ -55,7 +56,10 @@ def build_senders(settings=None, *, notifier: RasaNotifier | None = None, clock=
     settings = settings or get_settings()
     common = dispatcher_options(settings, notifier=notifier, clock=clock)
     config = common["config"]
-    return Senders(agents=OutboxDispatcher(**common), encuentros=EventNoticeDispatcher(**common), config=config)
+    from bot.delivery.inbox import MessageStore
+
+    return Senders(agents=OutboxDispatcher(**common), encuentros=EventNoticeDispatcher(**common), config=config,
+                   inbox=MessageStore(database_url=settings.database_url))
 
 
 def run_round(senders: Senders) -> dict[str, DeliveryReport]:
@@ -67,6 +71,8 @@ def run_round(senders: Senders) -> dict[str, DeliveryReport]:
         if not (report.delivered or report.pending or report.failed):
             break
     _merge(reports["agentes"], senders.agents.deliver_due(limit=100))
+    if senders.inbox is not None:
+        senders.inbox.purge()
     return reports
 
 
