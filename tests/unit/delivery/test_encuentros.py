@@ -148,7 +148,9 @@ def test_a_coordinator_publishes_an_encuentro_from_the_console_and_subscribers_a
     response = api.post("coord", "/api/agentes/encuentros", body)
     assert response.status_code == 201, response.text
     assert response.json()["avisos"] == 4 and response.json()["nuevo"] is True
-    assert notices_said(rasa) == {f"conv-{i:03d}": 1 for i in range(4)}  # sent right after publishing
+    # sent right after publishing (a slow answer may arrive after the client's 2 s timeout: wait for it)
+    assert _wait(lambda: len(notices_said(rasa)) == 4, 30)
+    assert notices_said(rasa) == {f"conv-{i:03d}": 1 for i in range(4)}
     again = api.post("coord", "/api/agentes/encuentros", {**body, "clave": response.json()["clave"]})
     assert again.json()["avisos"] == 0 and notices_said(rasa) == {f"conv-{i:03d}": 1 for i in range(4)}
     bad = api.post("coord", "/api/agentes/encuentros", {**body, "tipo": "fiesta"})
