@@ -212,6 +212,10 @@ class Dispatcher:
             if not lease(session, model, row_id, started, self.config.lease_seconds):
                 return  # another process took it
             row = session.get(model, row_id)
+            if row.uttered_at is not None:  # taken by the action before a sender or Rasa stopped: never again
+                mark_sent(row, started)
+                report.delivered.append(row_id)
+                return
             conversation, channel, token = row.conversation_id, row.channel, row.token
             template = None
             if channel == "whatsapp" and self.whatsapp is not None and self._window_closed(session, row, started):
