@@ -1,8 +1,10 @@
 """Actions of the MEN agents' answers in the user's conversation.
 
-- ``action_entregar_aviso``: the web app triggered ``respuesta_caso`` with the entity ``entrega``
-  (a random token); the notice is read from the outbox of ``bot.agents`` — only if it belongs to this
-  conversation and was not delivered yet — and uttered ("Respuesta del MEN a su caso MEN-…: …").
+- ``action_entregar_aviso``: a sender (web app or ``python -m bot avisos trabajar``) triggered
+  ``respuesta_caso`` with the entity ``entrega`` (a random token); the notice is read from the outbox
+  of ``bot.agents`` or from the encuentro notices of ``bot.delivery`` — only if it belongs to this
+  conversation and was not given to the channel yet — and uttered with ``aviso=<token>``, which the
+  output channels of ``channels/`` use to record ``enviado`` (and the web chat to acknowledge).
 - ``action_entregar_pendientes`` and ``action_session_start``: deliver, in the conversation itself,
   the notices that could not be sent while Rasa was unreachable. Other features may call
   :func:`deliver_pending` from their own actions (e.g. when the user asks for a case).
@@ -24,6 +26,7 @@ from rasa_sdk.types import DomainDict
 from bot.agents.feedback import SatisfactionRecorder, parse_score
 from bot.agents.information import InformationReplies, check_information
 from bot.agents.outbox import TOKEN_ENTITY, Notice, NoticeInbox
+from bot.delivery.encuentros import EventNoticeInbox, EventNoticeText
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +37,18 @@ def utter_notices(dispatcher: CollectingDispatcher, notices: list[Notice]) -> li
     """Utter each notice with its domain response; returns the slots the follow-ups need."""
     events: list[EventType] = []
     for notice in notices:
+        mark = {"aviso": notice.token} if notice.token else {}  # read by the output channel, not shown
         if notice.kind == "solicitud_informacion":
             dispatcher.utter_message(response="utter_solicitud_info_caso", codigo=notice.ticket_code,
-                                     respuesta=notice.body or "")
+                                     respuesta=notice.body or "", **mark)
             events.append(SlotSet("caso_info_codigo", notice.ticket_code))
             continue
         if notice.body:
             dispatcher.utter_message(response="utter_respuesta_caso", codigo=notice.ticket_code,
-                                     respuesta=notice.body)
+                                     respuesta=notice.body, **mark)
         if notice.kind == "resuelto":
-            dispatcher.utter_message(response="utter_caso_resuelto", codigo=notice.ticket_code)
-            dispatcher.utter_message(response="utter_pedir_calificacion", codigo=notice.ticket_code)
+            dispatcher.utter_message(response="utter_caso_resuelto", codigo=notice.ticket_code, **mark)
+            dispatcher.utter_message(response="utter_pedir_calificacion", codigo=notice.ticket_code, **mark)
             events.append(SlotSet("caso_por_calificar", notice.ticket_code))
     return events
 
@@ -60,20 +64,35 @@ def deliver_pending(dispatcher: CollectingDispatcher, conversation_id: str, inbo
     return utter_notices(dispatcher, notices)
 
 
+def utter_event_notice(dispatcher: CollectingDispatcher, notice: EventNoticeText) -> None:
+    event = notice.event
+    mark = {"aviso": notice.token}
+    dispatcher.utter_message(response="utter_aviso_encuentro", titulo=event.title, tipo=event.type_label.lower(),
+                             fecha=event.date_text, hora=event.time_text, modalidad=event.mode_label.lower(), **mark)
+    if event.registration_url:
+        dispatcher.utter_message(response="utter_encuentro_inscripcion", url=event.registration_url, **mark)
+    dispatcher.utter_message(response="utter_aviso_encuentro_baja", **mark)
+
+
 class ActionEntregarAviso(Action):
-    def __init__(self, inbox: NoticeInbox | None = None) -> None:
+    def __init__(self, inbox: NoticeInbox | None = None, event_inbox: EventNoticeInbox | None = None) -> None:
         self._inbox = inbox
+        self._event_inbox = event_inbox
 
     def name(self) -> str:
         return "action_entregar_aviso"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        token = next(tracker.get_latest_entity_values(TOKEN_ENTITY), None)
+        token = str(next(tracker.get_latest_entity_values(TOKEN_ENTITY), None) or "")
         inbox = self._inbox or NoticeInbox()
-        notice = inbox.take_by_token(token=str(token or ""), conversation_id=tracker.sender_id)
-        if notice is None:  # unknown, replayed or someone else's: say nothing
-            return []
-        return utter_notices(dispatcher, [notice])
+        notice = inbox.take_by_token(token=token, conversation_id=tracker.sender_id)
+        if notice is not None:
+            return utter_notices(dispatcher, [notice])
+        events_inbox = self._event_inbox or EventNoticeInbox(database_url=inbox.database_url, clock=inbox.clock)
+        event_notice = events_inbox.take_by_token(token=token, conversation_id=tracker.sender_id)
+        if event_notice is not None:
+            utter_event_notice(dispatcher, event_notice)
+        return []  # unknown, replayed or someone else's: say nothing
 
 
 class ActionEntregarPendientes(Action):

@@ -43,6 +43,8 @@ from bot.indicators.catalog import format_value
 logger = logging.getLogger(__name__)
 
 PEERS_FORM = "pares_form"
+# Channels on which the sender (python -m bot avisos trabajar) can later reach a subscriber.
+NOTICE_CHANNELS = ("socketio", "whatsapp", "telegram")
 # Hand-over to the case flow of domain.yml (tickets): the slots its offer action resets.
 CASE_SLOTS = (
     "caso_nombre",
@@ -391,6 +393,9 @@ class ActionSuscribirEventos(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
         channel = tracker.get_latest_input_channel() or ""
+        if channel not in NOTICE_CHANNELS:  # e.g. REST: nothing can reach the person later (issue 13)
+            dispatcher.utter_message(response="utter_suscripcion_no_posible")
+            return [SlotSet("encuentros_oferta_aviso", False)]
         try:
             result = subs.subscribe(channel, tracker.sender_id)
         except SubscriptionError:

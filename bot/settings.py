@@ -84,6 +84,8 @@ class Settings:
     ticket_autoclose_days: int = 15
     privacy_job_minutes: int = 60
     tracker_store_url: str = ""
+    # Delivery of notices (bot/delivery): attempts, back-off, fallbacks (e-mail, WhatsApp template)
+    delivery: dict = field(default_factory=dict)
 
     @property
     def charts_dir(self) -> Path:
@@ -129,6 +131,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ticket_autoclose_days=_int(e.get("TICKET_AUTOCLOSE_DAYS"), 15),
         privacy_job_minutes=_int(e.get("PRIVACY_JOB_MINUTES"), 60),
         tracker_store_url=tracker_store_url(e, var_dir),
+        delivery=delivery_settings(e),
     )
 
 
@@ -149,6 +152,34 @@ def tracker_store_url(e, var_dir: Path) -> str:
         host, port = e.get("TRACKER_DB_HOST") or "localhost", e.get("TRACKER_DB_PORT") or "5432"
         return f"postgresql+psycopg2://{auth}@{host}:{port}/{e.get('TRACKER_DB_NAME') or 'rasa'}"
     return f"sqlite:///{var_dir / 'rasa_tracker.db'}"
+
+
+def delivery_settings(e) -> dict:
+    """The ``DELIVERY_*``, ``SMTP_*`` and ``WHATSAPP_TEMPLATE_*`` variables (see ``bot.delivery.config``)."""
+    return {
+        "max_attempts": _int(e.get("DELIVERY_MAX_ATTEMPTS"), 6),
+        "backoff_seconds": _float(e.get("DELIVERY_BACKOFF_SECONDS"), 15.0),
+        "backoff_max_seconds": _float(e.get("DELIVERY_BACKOFF_MAX_SECONDS"), 600.0),
+        "ack_seconds": _int(e.get("DELIVERY_WEBCHAT_ACK_SECONDS"), 60),
+        "worker_interval_seconds": _float(e.get("DELIVERY_WORKER_INTERVAL_SECONDS"), 5.0),
+        "lease_seconds": _float(e.get("DELIVERY_LEASE_SECONDS"), 60.0),
+        "smtp_host": e.get("SMTP_HOST", ""),
+        "smtp_port": _int(e.get("SMTP_PORT"), 587),
+        "smtp_user": e.get("SMTP_USER", ""),
+        "smtp_password": e.get("SMTP_PASSWORD", ""),
+        "smtp_starttls": _bool(e.get("SMTP_STARTTLS"), True),
+        "smtp_ssl": _bool(e.get("SMTP_SSL"), False),
+        "smtp_from": e.get("SMTP_FROM", ""),
+        "smtp_timeout": _float(e.get("SMTP_TIMEOUT"), 10.0),
+        "whatsapp_access_token": e.get("WHATSAPP_ACCESS_TOKEN", ""),
+        "whatsapp_phone_number_id": e.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        "whatsapp_api_base_url": e.get("WHATSAPP_API_BASE_URL") or "https://graph.facebook.com",
+        "whatsapp_api_version": e.get("WHATSAPP_API_VERSION") or "v23.0",
+        "whatsapp_window_hours": _float(e.get("WHATSAPP_WINDOW_HOURS"), 24.0),
+        "whatsapp_template_reply": e.get("WHATSAPP_TEMPLATE_RESPUESTA", ""),
+        "whatsapp_template_event": e.get("WHATSAPP_TEMPLATE_ENCUENTRO", ""),
+        "whatsapp_template_language": e.get("WHATSAPP_TEMPLATE_IDIOMA") or "es",
+    }
 
 
 @lru_cache(maxsize=1)

@@ -21,11 +21,21 @@ The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's 
 
 Also, the ``/start`` command every Telegram user sends first (and Rasa's connector sends after a
 restart) reaches Rasa as ``start_message`` (default ``/saludar``, a core intent).
+
+Nothing lost when a component is down (issue 13): each update is stored in the database
+(``channel_inbox``, unique ``update_id``: an update Telegram delivers again is stored once) before
+the webhook answers; when the database is down the answer is 503 and Telegram delivers it again.
+Stored updates reach Rasa in the background (:class:`channels.inbox.InboxProcessor`, retried while
+Rasa or the action server fails). Notices uttered with ``aviso=<token>`` are recorded ``enviado``
+once the Bot API took them (Telegram reports nothing more). ``message_store: false`` keeps Rasa's
+own synchronous handling.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -76,12 +86,49 @@ def handled_update(update: dict) -> bool:
 
 
 class TelegramOutput(RasaTelegramOutput):
-    """Rasa's Telegram output, optionally talking to another Bot API server."""
+    """Rasa's Telegram output, optionally talking to another Bot API server; records notices sent."""
 
-    def __init__(self, access_token: str | None, api_base_url: str | None = None) -> None:
+    def __init__(self, access_token: str | None, api_base_url: str | None = None, receipts: Any = None) -> None:
         super().__init__(access_token)
         if api_base_url:
             self.server = TelegramAPIServer.from_base(api_base_url)
+        self.receipts = receipts
+
+    async def _recorded(self, aviso: Any, send: Callable[[], Awaitable[Any]]) -> None:
+        if not aviso or self.receipts is None:
+            await send()
+            return
+        try:
+            await send()
+        except Exception as exc:  # aiogram errors, network: retried by the sender with back-off
+            await asyncio.to_thread(self.receipts.record_channel_failure, str(aviso), f"telegram: {type(exc).__name__}")
+            return
+        await asyncio.to_thread(self.receipts.record_sent, str(aviso), None)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._recorded(kwargs.get("aviso"), lambda: super(TelegramOutput, self).send_text_message(
+            recipient_id, text, **kwargs))
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list, **kwargs: Any) -> None:
+        await self._recorded(kwargs.get("aviso"), lambda: super(TelegramOutput, self).send_text_with_buttons(
+            recipient_id, text, buttons, **kwargs))
+
+
+def update_text(update: dict) -> tuple[str, str] | None:
+    """(chat id, text) of a Bot API update, as Rasa's connector reads it; None for other updates."""
+    callback = update.get("callback_query")
+    if isinstance(callback, dict) and isinstance(callback.get("message"), dict):
+        return str(callback["message"].get("chat", {}).get("id", "")), str(callback.get("data") or "")
+    message = update.get("edited_message") or update.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+        return None
+    chat = str(message["chat"].get("id", ""))
+    if isinstance(message.get("text"), str):
+        return chat, message["text"].replace("/bot", "")
+    location = message.get("location")
+    if isinstance(location, dict):
+        return chat, f'{{"lng":{location.get("longitude")}, "lat":{location.get("latitude")}}}'
+    return None
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await super().send_text_message(without_prefix(TELEGRAM_PREFIX, recipient_id), text, **kwargs)
@@ -108,6 +155,7 @@ class TelegramInput(RasaTelegramInput):
             api_base_url=credentials.get("api_base_url") or None,
             secret_token=credentials.get("secret_token") or None,
             start_message=credentials.get("start_message") or DEFAULT_START_MESSAGE,
+            message_store=str(credentials.get("message_store", True)).strip().lower() not in {"false", "0", "no"},
         )
 
     def __init__(
@@ -119,16 +167,27 @@ class TelegramInput(RasaTelegramInput):
         api_base_url: str | None = None,
         secret_token: str | None = None,
         start_message: str = DEFAULT_START_MESSAGE,
+        message_store: bool = False,
+        health_url: str | None = None,
     ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode=debug_mode)
         self.api_base_url = api_base_url
         self.secret_token = secret_token
         self.start_message = start_message
         self.guard = InboundGuard()
+        self.inbox = None
+        self.receipts = None
+        if message_store:
+            from bot.delivery.inbox import MessageStore
+            from bot.delivery.receipts import Receipts
+            from channels.inbox import InboxProcessor, default_health_url
+
+            self.inbox = InboxProcessor(self.name(), MessageStore(), health_url=health_url or default_health_url())
+            self.receipts = Receipts()
 
     def get_output_channel(self) -> TelegramOutput:
         """An output channel; makes no network call (safe inside a running event loop)."""
-        return TelegramOutput(self.access_token, self.api_base_url)
+        return TelegramOutput(self.access_token, self.api_base_url, receipts=self.receipts)
 
     async def register_webhook(self) -> bool:
         """``setWebhook`` with this channel's URL (and secret token)."""
@@ -172,7 +231,31 @@ class TelegramInput(RasaTelegramInput):
                     return response.text("bad request", status=400)  # not an update: never reaches aiogram
                 if not handled_update(body):  # e.g. my_chat_member: Rasa's handler would fail with 500
                     return response.text("success")
+            if request.method == "POST" and self.inbox is not None and request.path.rstrip("/").endswith("/webhook"):
+                return await self._store(request)
             return None
+
+        if self.inbox is not None:
+            out_channel = self.get_output_channel()
+
+            async def handle_stored(sender: str, update: dict) -> None:
+                found = update_text(update)
+                if found is None or not found[1]:
+                    return
+                chat, text = found
+                for part in ([text, "/start"] if text == "/restart" else [text]):
+                    await handle(UserMessage(part, out_channel, chat, input_channel=self.name(),
+                                             metadata={"telegram": {"update_id": update.get("update_id")}}))
+
+            self.inbox.bind(handle_stored)
+
+            @webhook.listener("after_server_start")
+            async def process_stored(_app: Any, _loop: Any) -> None:
+                self.inbox.start_polling()  # also what was stored before a crash
+
+            @webhook.listener("before_server_stop")
+            async def stop_processing(_app: Any, _loop: Any) -> None:
+                await self.inbox.stop()
 
         @webhook.listener("after_server_start")
         async def set_webhook(_app: Any, _loop: Any) -> None:
@@ -187,3 +270,29 @@ class TelegramInput(RasaTelegramInput):
             logger.info("Telegram webhook registered" if ok else "Telegram setWebhook answered false")
 
         return webhook
+
+    async def _store(self, request: Request) -> Any:
+        try:
+            update = json.loads(request.body or b"{}")
+        except ValueError:
+            return response.text("bad request", status=400)
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if update_id is None:
+            return response.text("success")
+        found = update_text(update)
+        try:
+            stored = await self.inbox.accept(str(update_id), found[0] if found else "", update)
+        except Exception:
+            logger.exception("Telegram update not stored: answering 503 so that Telegram delivers it again")
+            return response.text("unavailable", status=503)
+        if stored:
+            self.inbox.kick()
+        else:
+            logger.info("Telegram update %s delivered again: skipped", update_id)
+        return response.text("success")
+
+    async def drain(self) -> None:
+        """Process what is stored now and wait for it (tests)."""
+        if self.inbox is not None:
+            await self.inbox.wait_idle(timeout=10)
+            await self.inbox.drain()

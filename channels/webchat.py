@@ -13,18 +13,28 @@ Replicas: with one Rasa process the events stay in memory. With several replicas
 be produced by another: e.g. a MEN agent's answer sent through ``trigger_intent`` on replica B to a
 user connected to replica A. With ``redis_url`` the socket.io server shares its events through
 Redis (python-socketio's ``AsyncRedisManager``), so every replica reaches every browser.
+
+Delivery states (issue 13): :class:`WebChatOutput` adds ``"aviso": <token>`` to the last message of
+a notice uttered with ``aviso=<token>`` (an agent's reply, an encuentro notice) and records it
+``enviado``; the chat page (``webapp/static/chat.js``) acknowledges it with
+``POST /api/avisos/acuse`` once shown, which makes it ``entregado``. This channel is always used
+for the web chat (``credentials.yml``); it replaces the output of Rasa's socket.io module so that
+replies produced by the user's own messages carry the token too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import rasa.core.channels.socketio as rasa_socketio
 import socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
 from bot.identity import new_web_session, valid_web_session
@@ -33,6 +43,54 @@ from channels.guard import InboundGuard
 logger = logging.getLogger(__name__)
 
 DEFAULT_REDIS_CHANNEL = "asistente-escuela-socketio"
+_receipts: list[Any] = []
+
+
+def _default_receipts() -> Any:
+    if not _receipts:
+        from bot.delivery.receipts import Receipts
+
+        _receipts.append(Receipts())
+    return _receipts[0]
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output; a notice's last message carries its token and is recorded ``enviado``."""
+
+    def __init__(self, sio: Any, bot_message_evt: str, receipts: Any = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.receipts = receipts
+
+    async def _record(self, aviso: Any) -> None:
+        if not aviso:
+            return
+        try:
+            await asyncio.to_thread((self.receipts or _default_receipts()).record_sent, str(aviso), None)
+        except Exception:  # the database may be down: the sender retries and the chat still acknowledges
+            logger.exception("Estado 'enviado' de un aviso no registrado")
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        aviso = kwargs.get("aviso")
+        parts = text.strip().split("\n\n")
+        for i, part in enumerate(parts):
+            message: dict[str, Any] = {"text": part}
+            if aviso and i == len(parts) - 1:
+                message["aviso"] = str(aviso)
+            await self._send_message(recipient_id, message)
+        await self._record(aviso)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        aviso = kwargs.get("aviso")
+        messages: list[dict[str, Any]] = [{"text": m, "quick_replies": []} for m in (text.strip().split("\n\n") or [text])]
+        messages[-1]["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+        if aviso:
+            messages[-1]["aviso"] = str(aviso)
+        for message in messages:
+            await self._send_message(recipient_id, message)
+        await self._record(aviso)
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -60,7 +118,14 @@ class SocketIOInput(RasaSocketIOInput):
             self.session_secret = secrets.token_urlsafe(32)
         return self.session_secret
 
+    def get_output_channel(self) -> WebChatOutput | None:
+        if self.sio is None:
+            return super().get_output_channel()
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Rasa's handler builds `SocketIOOutput(...)` from its module for each user message: use ours.
+        rasa_socketio.SocketIOOutput = WebChatOutput
         webhook = super().blueprint(on_new_message)
         self._secure_sessions()
         if self.redis_url and self.sio is not None:

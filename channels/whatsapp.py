@@ -12,10 +12,16 @@ The conversation (sender) id is ``wa:<phone>``; the prefix is removed when sendi
 ``/intent`` payloads are screened and each sender is rate limited (:mod:`channels.guard`).
 
 Webhook: ``/webhooks/whatsapp/webhook``. GET answers Meta's verification challenge; every POST
-must carry a valid ``X-Hub-Signature-256`` (else 403, logged, nothing processed). Valid
-notifications are acknowledged at once and handled in the background, one task per
-notification (messages of one notification in order; Rasa's lock store orders a conversation);
-a message id seen before is skipped.
+must carry a valid ``X-Hub-Signature-256`` (else 403, logged, nothing processed).
+
+Nothing is lost when a component is down (issue 13): every message of a valid notification is
+stored in the database (``channel_inbox``, unique message id: a copy Meta delivers again is stored
+once) *before* the webhook is acknowledged; when the database is down the answer is 503 and Meta
+delivers again. The stored messages are then handed to Rasa in the background, oldest first
+(:class:`channels.inbox.InboxProcessor`; retried while Rasa or the action server fails).
+Status webhooks (``sent``/``delivered``/``read``/``failed``) update the delivery state of the
+notices sent with ``aviso=<token>`` (``bot.delivery.receipts``). With ``message_store: false`` the
+previous behaviour remains (in-memory/Redis de-duplication, immediate handling).
 """
 
 from __future__ import annotations
@@ -41,9 +47,12 @@ from channels.whatsapp_api import (
     GraphConfig,
     InboundMessage,
     ReplyIds,
+    WhatsAppSendError,
     buttons_payloads,
     image_payload,
+    parse_statuses,
     parse_webhook,
+    sent_message_id,
     text_payloads,
     verify_signature,
 )
@@ -60,24 +69,37 @@ class WhatsAppOutput(OutputChannel):
     def name(cls) -> str:
         return "whatsapp"
 
-    def __init__(self, client: GraphClient, reply_ids: ReplyIds, list_button_label: str = "Ver opciones") -> None:
+    def __init__(self, client: GraphClient, reply_ids: ReplyIds, list_button_label: str = "Ver opciones",
+                 receipts: Any = None) -> None:
         self.client = client
         self.reply_ids = reply_ids
         self.list_button_label = list_button_label
+        self.receipts = receipts  # bot.delivery.receipts.Receipts: states of the notices (aviso=<token>)
 
-    async def _send_all(self, payloads: Iterable[dict[str, Any]]) -> None:
-        for payload in payloads:
-            await self.client.send(payload)
+    async def _send_all(self, payloads: Iterable[dict[str, Any]], aviso: Any = None) -> None:
+        token = str(aviso) if aviso and self.receipts is not None else None
+        last: dict[str, Any] = {}
+        try:
+            for payload in payloads:
+                last = await self.client.send(payload)
+        except WhatsAppSendError as exc:
+            if token is None:
+                raise
+            await asyncio.to_thread(self.receipts.record_channel_failure, token, f"whatsapp: {exc}"[:200])
+            return
+        if token is not None:
+            await asyncio.to_thread(self.receipts.record_sent, token, sent_message_id(last))
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send_all(text_payloads(without_prefix(WHATSAPP_PREFIX, recipient_id), text))
+        await self._send_all(text_payloads(without_prefix(WHATSAPP_PREFIX, recipient_id), text), kwargs.get("aviso"))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self._send_all(
             buttons_payloads(without_prefix(WHATSAPP_PREFIX, recipient_id), text or "", buttons, self.reply_ids,
-                             self.list_button_label)
+                             self.list_button_label),
+            kwargs.get("aviso"),
         )
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
@@ -126,6 +148,12 @@ class WhatsAppInput(InputChannel):
             max_retries=int(credentials.get("max_retries", GraphConfig.max_retries)),
             backoff=float(credentials.get("backoff_seconds") or GraphConfig.backoff),
         )
+        store = None
+        if str(credentials.get("message_store", True)).strip().lower() not in {"false", "0", "no"}:
+            from bot.delivery.inbox import MessageStore
+            from bot.delivery.receipts import Receipts
+
+            store = (MessageStore(), Receipts())
         ttl = int(credentials.get("dedupe_ttl_seconds") or 86_400)
         redis_url = str(credentials.get("dedupe_redis_url") or "").strip()
         deduper: Deduper = RedisDeduper(redis_url, ttl_seconds=ttl) if redis_url else MemoryDeduper(ttl_seconds=ttl)
@@ -136,6 +164,8 @@ class WhatsAppInput(InputChannel):
             deduper=deduper,
             list_button_label=str(credentials.get("list_button_label") or "Ver opciones"),
             unsupported_message=str(credentials.get("unsupported_message") or "") or None,
+            store=store[0] if store else None,
+            receipts=store[1] if store else None,
         )
 
     def __init__(
@@ -147,7 +177,15 @@ class WhatsAppInput(InputChannel):
         reply_ids: ReplyIds | None = None,
         list_button_label: str = "Ver opciones",
         unsupported_message: str | None = None,
+        store: Any = None,
+        receipts: Any = None,
+        health_url: str | None = None,
     ) -> None:
+        from channels.inbox import InboxProcessor, default_health_url
+
+        self.inbox = (InboxProcessor(self.name(), store, health_url=health_url or default_health_url())
+                      if store is not None else None)
+        self.receipts = receipts
         self.verify_token = verify_token
         self.app_secret = app_secret
         self.client = client
@@ -160,7 +198,7 @@ class WhatsAppInput(InputChannel):
 
     def get_output_channel(self) -> WhatsAppOutput:
         """Output for messages Rasa sends on its own (e.g. an agent's reply via the HTTP API)."""
-        return WhatsAppOutput(self.client, self.reply_ids, self.list_button_label)
+        return WhatsAppOutput(self.client, self.reply_ids, self.list_button_label, receipts=self.receipts)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
@@ -177,8 +215,17 @@ class WhatsAppInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             return await self._receive(request, on_new_message)
 
+        if self.inbox is not None:
+            self.inbox.bind(lambda sender, payload: self._handle_stored(sender, payload, on_new_message))
+
+            @webhook.listener("after_server_start")
+            async def process_stored(_app: Any, _loop: Any) -> None:
+                self.inbox.start_polling()  # also what was stored before a crash
+
         @webhook.listener("before_server_stop")
         async def finish(_app: Any, _loop: Any) -> None:
+            if self.inbox is not None:
+                await self.inbox.stop()
             await self.drain(timeout=10)
             await self.client.close()
 
@@ -205,6 +252,8 @@ class WhatsAppInput(InputChannel):
         except ValueError:
             logger.warning("WhatsApp webhook POST with a body that is not JSON")
             return response.text("bad request", status=400)
+        if self.inbox is not None:
+            return await self._store(payload)
         fresh = []
         for message in parse_webhook(payload, self.client.config.phone_number_id, self.reply_ids):
             if await self.deduper.first_time(message.message_id):
@@ -216,6 +265,43 @@ class WhatsAppInput(InputChannel):
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return response.json({"status": "ok"})
+
+    async def _store(self, payload: Any) -> HTTPResponse:
+        """Store the messages and record the statuses, then acknowledge (503 if the database is down)."""
+        number = self.client.config.phone_number_id
+        try:
+            stored = False
+            for message in parse_webhook(payload, number, self.reply_ids):
+                record = {"message_id": message.message_id, "kind": message.kind, "text": message.text}
+                if await self.inbox.accept(message.message_id, message.sender, record):
+                    stored = True
+                else:
+                    logger.info("WhatsApp message %s delivered again: skipped", message.message_id)
+            if self.receipts is not None:
+                for status in parse_statuses(payload, number):
+                    await asyncio.to_thread(self.receipts.record_status, status.message_id, status.status,
+                                            error_code=status.error_code)
+        except Exception:
+            logger.exception("WhatsApp notification not stored: answering 503 so that Meta delivers it again")
+            return response.json({"status": "unavailable"}, status=503)
+        if stored:
+            self.inbox.kick()
+        return response.json({"status": "ok"})
+
+    async def _handle_stored(
+        self, sender: str, record: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        message = InboundMessage(str(record.get("message_id")), sender, self.client.config.phone_number_id,
+                                 str(record.get("kind") or "text"), record.get("text"))
+        text = message.text if message.kind != "unsupported" else self.unsupported_message
+        if not text:
+            logger.info("WhatsApp message of an unsupported type ignored")
+            return
+        await on_new_message(UserMessage(
+            text, self.get_output_channel(), message.sender, input_channel=self.name(),
+            message_id=message.message_id,
+            metadata={"whatsapp": {"message_id": message.message_id, "kind": message.kind}},
+        ))
 
     async def _handle(
         self, messages: list[InboundMessage], on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -246,3 +332,5 @@ class WhatsAppInput(InputChannel):
         """Wait for the messages being handled in the background (tests, shutdown)."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+        if self.inbox is not None:
+            await self.inbox.wait_idle(timeout=timeout)

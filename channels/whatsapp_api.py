@@ -83,6 +83,47 @@ def parse_webhook(payload: Any, phone_number_id: str | None, reply_ids: ReplyIds
     return messages
 
 
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A status webhook of a message the business sent (``sent``, ``delivered``, ``read``, ``failed``)."""
+
+    message_id: str
+    status: str
+    recipient: str
+    error_code: int | None = None
+
+
+def parse_statuses(payload: Any, phone_number_id: str | None) -> list[StatusUpdate]:
+    """The ``statuses`` of a webhook notification (Meta's documented ``value.statuses[]``)."""
+    updates: list[StatusUpdate] = []
+    if not isinstance(payload, dict):
+        return updates
+    for entry in _dicts(payload.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field") != "messages" or not isinstance(value, dict):
+                continue
+            number = str((value.get("metadata") or {}).get("phone_number_id", ""))
+            if phone_number_id and number != phone_number_id:
+                continue
+            for raw in _dicts(value.get("statuses")):
+                if not raw.get("id") or not raw.get("status"):
+                    continue
+                errors = _dicts(raw.get("errors"))
+                code = errors[0].get("code") if errors else None
+                updates.append(StatusUpdate(str(raw["id"]), str(raw["status"]), str(raw.get("recipient_id", "")),
+                                            int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None))
+    return updates
+
+
+def sent_message_id(body: Any) -> str | None:
+    """The ``wamid`` of a ``/messages`` answer (``{"messages": [{"id": "wamid..."}]}``)."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if messages and isinstance(messages[0], dict) and messages[0].get("id"):
+        return str(messages[0]["id"])
+    return None
+
+
 def _dicts(value: Any) -> Iterable[dict]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 

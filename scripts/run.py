@@ -122,6 +122,7 @@ def main() -> int:
                 env,
             )
         )
+        procs.append(start([str(BIN / "python"), "-m", "bot", "avisos", "trabajar"], "el envío de avisos", env))
         procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))
         status = f"http://127.0.0.1:{rasa_port}/status?token={urllib.parse.quote(env['RASA_TOKEN'])}"
         checks = [

@@ -4,7 +4,8 @@
   first; refused when an active administrator already exists).
 - ``agentes crear --email E --nombre N --rol agente --areas DFGT-SRH,OTSI``: another account.
 - ``agentes listar``: the accounts (no passwords, no hashes).
-- ``agentes entregar``: one delivery round of the notices waiting for Rasa (for cron).
+- ``agentes entregar``: one delivery round of the agents' notices (for cron; ``python -m bot avisos
+  trabajar`` does it continuously, with the encuentro notices).
 
 The password is asked twice without echo, or read from the first line of stdin with
 ``--clave-stdin`` (scripts); it is never a command-line argument (it would stay in the shell history).
@@ -85,13 +86,16 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _deliver(args: argparse.Namespace) -> int:
-    from bot.agents.outbox import OutboxDispatcher, RasaNotifier
+    from dataclasses import replace
+
+    from bot.agents.outbox import OutboxDispatcher
+    from bot.delivery.worker import dispatcher_options
     from bot.settings import get_settings
 
-    settings = get_settings()
-    notifier = RasaNotifier(rasa_url=settings.rasa_url, token=settings.rasa_token, timeout=settings.rasa_timeout)
-    report = OutboxDispatcher(database_url=_database_url(args), notifier=notifier).deliver_due(limit=args.limite)
-    print(f"Avisos entregados: {len(report.delivered)}; pendientes: {len(report.pending)}.")
+    settings = replace(get_settings(), database_url=_database_url(args))
+    report = OutboxDispatcher(**dispatcher_options(settings)).deliver_due(limit=args.limite)
+    print(f"Avisos enviados: {len(report.delivered)}; pendientes: {len(report.pending)}; "
+          f"fallidos: {len(report.failed)}; avisos por correo o plantilla: {len(report.fallbacks)}.")
     return 0
 
 

@@ -113,6 +113,32 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class NoticeView:
+    """One notice to the requester and its delivery state (bot/delivery)."""
+
+    id: int
+    kind: str
+    status: str  # pendiente | enviando | enviado | entregado | leido | fallido | cancelado
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    failed_at: datetime | None
+    fallback: str | None  # correo | plantilla | sin_correo
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FailedNotice:
+    ticket_code: str
+    area_code: str
+    assigned_agent_id: int | None
+    notice: NoticeView
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     item: QueueItem
     requester_name: str | None
@@ -129,6 +155,7 @@ class TicketDetail:
     first_response_at: datetime | None
     resolved_at: datetime | None
     actions: list[str]
+    notices: list[NoticeView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -447,11 +474,10 @@ class AgentDesk:
         agent_ids = {int(e.actor_id) for e in events if e.actor_type == "agente" and (e.actor_id or "").isdigit()}
         names = self._agent_names(session, agent_ids | {ticket.assigned_agent_id})
         rating = session.get(TicketRating, ticket.id)
-        pending = session.execute(
-            select(func.count(TicketOutbox.id)).where(
-                TicketOutbox.ticket_id == ticket.id, TicketOutbox.status.in_(("pendiente", "enviando"))
-            )
-        ).scalar_one()
+        notices = [notice_view(n) for n in session.execute(
+            select(TicketOutbox).where(TicketOutbox.ticket_id == ticket.id).order_by(TicketOutbox.id)
+        ).scalars()]
+        pending = sum(1 for n in notices if n.status in ("pendiente", "enviando"))
         return TicketDetail(
             item=self._item(ticket, names, self.clock()),
             requester_name=ticket.requester_name,
@@ -468,7 +494,23 @@ class AgentDesk:
             first_response_at=ticket.first_response_at,
             resolved_at=ticket.resolved_at,
             actions=allowed_actions(principal, ticket),
+            notices=notices,
         )
+
+    # ------------------------------------------------------------------ failed notices
+    def failed_notices(self, principal: Principal, limit: int = 100) -> list[FailedNotice]:
+        """Notices that could not reach the requester (``fallido``) in the principal's areas: the
+        agent holding the case and the coordinators see them in the console."""
+        require_ticket_worker(principal)
+        stmt = (select(TicketOutbox, Ticket.code, Ticket.area_code, Ticket.assigned_agent_id)
+                .join(Ticket, Ticket.id == TicketOutbox.ticket_id)
+                .where(TicketOutbox.status == "fallido").order_by(TicketOutbox.failed_at.desc()).limit(limit))
+        scope = principal.area_scope()
+        if scope is not None:
+            stmt = stmt.where(Ticket.area_code.in_(sorted(scope)))
+        with session_scope(self.database_url) as session:
+            return [FailedNotice(ticket_code=code, area_code=area, assigned_agent_id=agent, notice=notice_view(row))
+                    for row, code, area, agent in session.execute(stmt).all()]
 
     @staticmethod
     def _event_view(event: TicketEvent, names: dict[int, str]) -> EventView:
@@ -480,6 +522,15 @@ class AgentDesk:
             from_status=event.from_status, to_status=event.to_status, body=event.body, data=event.data,
             visible_to_requester=bool(event.visible_to_requester),
         )
+
+
+def notice_view(row: TicketOutbox) -> NoticeView:
+    return NoticeView(
+        id=row.id, kind=row.kind, status=row.status, attempts=row.attempts, created_at=row.created_at,
+        sent_at=row.sent_at, delivered_at=row.delivered_at, read_at=row.read_at, failed_at=row.failed_at,
+        fallback=row.fallback, last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at if row.status == "pendiente" else None,
+    )
 
 
 def allowed_actions(principal: Principal, ticket: Ticket) -> list[str]:

@@ -4,7 +4,8 @@
 - median time from creation to the first visible answer (reply or request for information);
 - open tickets past their SLA due time;
 - satisfaction average (1–5) and number of answers;
-- notices waiting to reach a conversation (delivery health).
+- notices waiting to reach a conversation, notices by delivery state and failed notices
+  (``fallido``: attempts exhausted; delivery health, issue 13).
 
 An ``agente`` gets the figures of its areas; ``coordinador`` and ``admin`` get every area.
 """
@@ -40,6 +41,9 @@ class Metrics:
     satisfaction_average: float | None
     satisfaction_count: int
     pending_notices: int
+    failed_notices: int = 0
+    notices_by_status: dict = None  # estado -> count
+    event_notices_by_status: dict = None  # encuentro notices (all areas: only for coordinators/admins)
 
 
 def collect_metrics(
@@ -65,10 +69,17 @@ def collect_metrics(
             select(func.avg(TicketRating.score), func.count(TicketRating.ticket_id))
             .join(Ticket, Ticket.id == TicketRating.ticket_id).where(*scope)
         ).one()
-        pending = session.execute(
-            select(func.count(TicketOutbox.id)).join(Ticket, Ticket.id == TicketOutbox.ticket_id)
-            .where(*scope, TicketOutbox.status.in_(("pendiente", "enviando")))
-        ).scalar_one()
+        by_status = dict(session.execute(
+            select(TicketOutbox.status, func.count(TicketOutbox.id)).join(Ticket, Ticket.id == TicketOutbox.ticket_id)
+            .where(*scope).group_by(TicketOutbox.status)
+        ).all())
+        events = {}
+        if area_scope is None:
+            from bot.delivery.models import EventNotice
+
+            events = dict(session.execute(
+                select(EventNotice.status, func.count(EventNotice.id)).group_by(EventNotice.status)).all())
+    pending = by_status.get("pendiente", 0) + by_status.get("enviando", 0)
     table = {code: {s.value: 0 for s in TicketStatus} for code in covered}
     for area, status, n in counts:
         table.setdefault(area, {s.value: 0 for s in TicketStatus})[status] = int(n)
@@ -84,6 +95,9 @@ def collect_metrics(
         satisfaction_average=round(float(avg), 2) if avg is not None else None,
         satisfaction_count=int(n_ratings),
         pending_notices=int(pending),
+        failed_notices=int(by_status.get("fallido", 0)),
+        notices_by_status={k: int(v) for k, v in sorted(by_status.items())},
+        event_notices_by_status={k: int(v) for k, v in sorted(events.items())},
     )
 
 
@@ -126,5 +140,16 @@ def prometheus_text(m: Metrics) -> str:
         "# HELP men_ticket_notices_pending Avisos por entregar en las conversaciones.",
         "# TYPE men_ticket_notices_pending gauge",
         f"men_ticket_notices_pending {m.pending_notices}",
+        "# HELP men_ticket_notices_failed Avisos que no llegaron tras todos los intentos (fallido).",
+        "# TYPE men_ticket_notices_failed gauge",
+        f"men_ticket_notices_failed {m.failed_notices}",
+        "# HELP men_ticket_notices Avisos a los solicitantes por estado de entrega.",
+        "# TYPE men_ticket_notices gauge",
     ]
+    for status, n in sorted((m.notices_by_status or {}).items()):
+        lines.append(f'men_ticket_notices{{estado="{_label(status)}"}} {n}')
+    if m.event_notices_by_status:
+        lines += ["# HELP men_event_notices Avisos de encuentros a los suscriptores por estado de entrega.",
+                  "# TYPE men_event_notices gauge"]
+        lines += [f'men_event_notices{{estado="{_label(s)}"}} {n}' for s, n in m.event_notices_by_status.items()]
     return "\n".join(lines) + "\n"

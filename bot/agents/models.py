@@ -4,8 +4,8 @@
 - ``agent_areas``: the MEN area codes an ``agente`` works (``coordinador`` and ``admin`` have none).
 - ``agent_tokens``: console/API sessions; only the SHA-256 of the bearer token is stored.
 - ``ticket_outbox``: notices for the requester's conversation (a reply, a request for information,
-  a resolution) kept until Rasa has taken them; the text is blanked once delivered (the event log
-  keeps it).
+  a resolution) with their delivery state (``bot.delivery``); the text is blanked once the channel
+  reported it delivered (the event log keeps it).
 - ``ticket_ratings``: the 1–5 satisfaction answer of a resolved ticket (one per ticket).
 """
 
@@ -27,7 +27,9 @@ from bot.tickets.models import UTCDateTime, utcnow
 
 ROLES = ("agente", "coordinador", "admin")
 OUTBOX_KINDS = ("respuesta", "solicitud_informacion", "resuelto")
-OUTBOX_STATUSES = ("pendiente", "enviando", "entregado", "cancelado")
+# pendiente -> enviando (leased) -> enviado (the channel took it) -> entregado / leido (the channel
+# reported it); fallido after DELIVERY_MAX_ATTEMPTS; cancelado by the retention command.
+OUTBOX_STATUSES = ("pendiente", "enviando", "enviado", "entregado", "leido", "fallido", "cancelado")
 
 
 def _in(column: str, values) -> str:
@@ -95,6 +97,14 @@ class TicketOutbox(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     delivered_at = Column(UTCDateTime, nullable=True)
     delivered_via = Column(String(16), nullable=True)
+    # Delivery states (revision delivery_0001, see bot/delivery/__init__.py)
+    uttered_at = Column(UTCDateTime, nullable=True)  # the Rasa action gave the text to the channel
+    sent_at = Column(UTCDateTime, nullable=True)  # the channel (or a fallback) sent it
+    read_at = Column(UTCDateTime, nullable=True)
+    failed_at = Column(UTCDateTime, nullable=True)
+    channel_message_id = Column(String(128), nullable=True, index=True)  # e.g. WhatsApp's wamid
+    fallback = Column(String(16), nullable=True)  # correo | plantilla | sin_correo
+    fallback_at = Column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),

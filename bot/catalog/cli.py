@@ -53,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     upcoming = esub.add_parser("proximos", help="Próximos eventos")
     upcoming.add_argument("--tipo", choices=sorted(EVENT_TYPES))
     upcoming.set_defaults(func=_cmd_upcoming)
-    notices = esub.add_parser("avisos", help="Avisos pendientes a las conversaciones suscritas (JSON)")
+    notices = esub.add_parser("avisos", help="Lista (JSON) de suscripciones con un encuentro nuevo; el envío lo "
+                              "hace 'python -m bot avisos trabajar'")
     notices.add_argument("--marcar", action="store_true", help="marcarlos como enviados")
     notices.set_defaults(func=_cmd_notices)
 
@@ -108,6 +109,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
         f"{prefix}{args.kind}: {result.total} registros — {result.created} nuevos, {result.updated} actualizados, "
         f"{result.unchanged} sin cambios, {result.retired} retirados."
     )
+    if args.kind == "eventos" and not result.dry_run:
+        from bot.catalog.models import utcnow
+        from bot.delivery.encuentros import plan_notices
+
+        with session_scope() as session:  # the sender (python -m bot avisos trabajar) sends them
+            planned = plan_notices(session, now=utcnow())
+        print(f"Avisos a suscriptores puestos en cola: {planned}.")
     return 0
 
 

@@ -2,8 +2,10 @@
 
 Privacy: a subscription stores only the channel (``whatsapp``, ``telegram``, ``web``…) and that
 channel's conversation id, which the assistant needs anyway to answer. No name, phone number or
-e-mail is stored here, and cancelling deletes the row. Sending the notice is the channel connector's job: it asks
-:func:`due_notifications` and then calls :func:`mark_notified`.
+e-mail is stored here, and cancelling deletes the row. The notices are sent by ``bot.delivery.encuentros``
+(one row per encuentro and subscriber, sent by ``python -m bot avisos trabajar`` on the subscriber's
+channel). :func:`due_notifications` / :func:`mark_notified` are the older listing used by
+``python -m bot eventos avisos``.
 """
 
 from __future__ import annotations

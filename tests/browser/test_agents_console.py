@@ -5,7 +5,9 @@ that chat session; an agent logs in with the keyboard, sees the queue, opens the
 description is an HTML injection attempt, shown as text), claims it and replies. The reply goes
 through the web app's outbox to the fake Rasa's ``trigger_intent`` endpoint, which runs what
 ``action_entregar_aviso`` does (take the notice by its token) and emits it to the user's socket.io
-room: the user's chat shows "Respuesta del MEN a su caso MEN-…: …".
+room through the project's socket.io output (``channels.webchat.WebChatOutput``): the user's chat
+shows "Respuesta del MEN a su caso MEN-…: …" and acknowledges it, and the console shows the reply
+``entregado`` (issue 13).
 
 The complete round trip with a trained model and real Rasa processes is
 ``tests/integration/test_agent_roundtrip.py``.
@@ -30,9 +32,11 @@ from webchat_support import ThreadedUvicorn, axe_violations
 
 from bot.agents.outbox import NoticeInbox
 from bot.agents.security import PasswordHasher
+from bot.delivery.receipts import Receipts
 from bot.migrate import upgrade
 from bot.settings import load_settings
 from bot.tickets.models import utcnow
+from channels.webchat import WebChatOutput
 from tests.unit.agents.conftest import PASSWORD, XSS, build_team, make_ticket
 from webapp.app import create_app
 
@@ -73,7 +77,9 @@ class FakeRasaWithTrigger:
             )
             if notice is not None:  # what utter_respuesta_caso says, filled by action_entregar_aviso
                 text = f"Respuesta del MEN a su caso {notice.ticket_code}: {notice.body}"
-                await sio.emit("bot_uttered", {"text": text}, room=conversation)
+                # the project's socket.io output: the message carries the notice's token, recorded 'enviado'
+                output = WebChatOutput(sio, "bot_uttered", receipts=Receipts(database_url=self.inbox.database_url))
+                await output.send_text_message(conversation, text, aviso=notice.token)
             return JSONResponse({"tracker": {"sender_id": conversation}})
 
         http = Starlette(routes=[Route("/conversations/{conversation_id:path}/trigger_intent", trigger_intent,
@@ -183,6 +189,9 @@ def test_agent_claims_and_replies_and_the_user_sees_it(stack, chromium) -> None:
     _wait_for(lambda: agent.evaluate("document.activeElement.dataset.codigo || ''") == code)
     agent.keyboard.press("Enter")  # the delivery is in the case's history
     expect(agent.locator("#ticket-events")).to_contain_text("Aviso entregado en el chat")
+    # the console shows the reply's delivery state: delivered (the user's chat acknowledged it)
+    expect(agent.locator("#ticket-notices .notice-state")).to_have_text(["Entregado"])
+    assert axe_violations(agent) == []
     assert dialogs == [] and errors == []
     agent_ctx.close()
     user_ctx.close()

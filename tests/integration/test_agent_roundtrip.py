@@ -103,7 +103,7 @@ def stack(processes, model_path, action_server, base_env, tmp_path_factory):
     )
     credentials = tmp / "credentials.yml"
     credentials.write_text(
-        "rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
+        "rest:\nchannels.webchat.SocketIOInput:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
         "  session_persistence: true\n",
         encoding="utf-8",
     )
@@ -174,7 +174,12 @@ def test_reply_reaches_the_web_chat_and_the_rating_is_stored(stack) -> None:
         assert shown == f"Respuesta del MEN a su caso {code}: {REPLY}"
         assert len(chat.texts()) > before
         detail = client.get(f"/api/agentes/casos/{code}", headers=auth).json()
-        assert detail["avisos_pendientes"] == 0
+        assert detail["avisos_pendientes"] == 0 and [a["estado"] for a in detail["avisos"]] == ["enviado"]
+        # the message carries the notice's token; the chat page acknowledges it as chat.js does
+        [token] = [m["aviso"] for m in chat.messages if m.get("aviso")]
+        assert client.post("/api/avisos/acuse", json={"aviso": token}).status_code == 204
+        detail = client.get(f"/api/agentes/casos/{code}", headers=auth).json()
+        assert [a["estado"] for a in detail["avisos"]] == ["entregado"]
         assert [e for e in detail["eventos"] if e["tipo"] == "aviso_entregado"][0]["datos"]["tipo"] == "respuesta"
 
         assert client.post(f"/api/agentes/casos/{code}/resolver", headers=auth, json={"texto": None}).status_code == 200

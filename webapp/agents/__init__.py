@@ -30,7 +30,7 @@ API_PREFIX = "/api/agentes"
 
 
 def register(app: FastAPI, settings: Settings, services: AgentServices | None = None) -> None:
-    from webapp.agents.api import router, unauthenticated_headers
+    from webapp.agents.api import public_router, router, unauthenticated_headers
     from webapp.security import LoginGuard
 
     app.state.agents = services or AgentServices.build(settings)
@@ -42,6 +42,7 @@ def register(app: FastAPI, settings: Settings, services: AgentServices | None = 
 
     app.add_exception_handler(AgentsError, agents_error)
     app.include_router(router)
+    app.include_router(public_router)
 
     @app.get("/agentes", include_in_schema=False)
     async def console() -> FileResponse:
@@ -51,7 +52,7 @@ def register(app: FastAPI, settings: Settings, services: AgentServices | None = 
     @app.middleware("http")
     async def no_store(request: Request, call_next):
         response = await call_next(request)
-        if request.url.path.startswith(API_PREFIX):
+        if request.url.path.startswith((API_PREFIX, "/api/avisos")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -69,6 +70,8 @@ def _schedule_delivery(app: FastAPI) -> None:
             await asyncio.sleep(services.retry_seconds)
             try:
                 await run_in_threadpool(services.dispatcher.deliver_due)
+                if services.encuentros is not None:
+                    await run_in_threadpool(services.encuentros.deliver_due)
             except Exception:  # the loop must survive a database or network hiccup
                 logger.exception("Ronda de entrega de avisos fallida")
 

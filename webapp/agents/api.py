@@ -31,6 +31,8 @@ ERRORS = {
 }
 
 router = APIRouter(prefix="/api/agentes", tags=["agentes"], responses={k: ERRORS[k] for k in (401, 422)})
+# Called by the web chat page (no agent session): the random notice token is the proof.
+public_router = APIRouter(prefix="/api/avisos", tags=["avisos"])
 
 
 def services(request: Request) -> AgentServices:
@@ -184,6 +186,48 @@ def reopen(codigo: str, body: s.ReasonIn, request: Request, tasks: BackgroundTas
            agent: Principal = Depends(current_agent)) -> s.OperationOut:
     svc = services(request)
     return _operation(svc.desk.reopen(agent, codigo, body.motivo), tasks, svc)
+
+
+# ----------------------------------------------------------------------------- delivery (issue 13)
+@router.get("/avisos/fallidos", response_model=list[s.FailedNoticeOut],
+            summary="Avisos que no llegaron al solicitante (fallido), en las áreas del agente")
+def failed_notices(request: Request, agent: Principal = Depends(current_agent)) -> list[s.FailedNoticeOut]:
+    return [s.FailedNoticeOut.of(f) for f in services(request).desk.failed_notices(agent)]
+
+
+@router.post("/encuentros", response_model=s.PublishedEventOut, status_code=201,
+             summary="Publicar un encuentro y avisar a los suscriptores (coordinador)",
+             responses={403: ERRORS[403]})
+def publish_event(body: s.EventIn, request: Request, tasks: BackgroundTasks,
+                  agent: Principal = Depends(current_agent)) -> s.PublishedEventOut:
+    require_role(agent, Role.COORDINADOR)
+    from bot.agents.permissions import Invalid
+    from bot.catalog.importer import EVENT_SCHEMA, ImportValidationError, _from_structure, import_rows, validate
+    from bot.catalog.themes import area_names
+    from bot.db import session_scope
+    from bot.delivery.encuentros import plan_notices
+
+    svc = services(request)
+    record = {k: v for k, v in body.dict().items() if v not in (None, "", [])}
+    try:
+        rows = validate(_from_structure([record]), EVENT_SCHEMA, valid_themes=area_names().keys(), sample=False)
+    except ImportValidationError as exc:
+        raise Invalid("encuentro_invalido", errores=[str(e) for e in exc.errors]) from None
+    with session_scope(svc.database_url) as session:
+        result = import_rows(session, rows, EVENT_SCHEMA.kind)
+        planned = plan_notices(session, now=svc.clock())
+    if svc.encuentros is not None:
+        tasks.add_task(svc.encuentros.deliver_due, 500)
+    return s.PublishedEventOut(clave=result.keys[0], nuevo=result.created == 1, avisos=planned)
+
+
+@public_router.post("/acuse", status_code=204, response_class=Response,
+                    summary="El chat web mostró un aviso (acuse de recibo)")
+def acknowledge(body: s.AckIn, request: Request) -> Response:
+    receipts = services(request).receipts
+    if receipts is not None:
+        receipts.record_ack(body.aviso)
+    return Response(status_code=204)  # same answer for any token: nothing to learn from it
 
 
 # ----------------------------------------------------------------------------- team and accounts

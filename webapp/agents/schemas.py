@@ -166,6 +166,62 @@ class RequesterOut(BaseModel):
     etc: Optional[str]
 
 
+class NoticeOut(BaseModel):
+    id: int
+    tipo: str = Field(..., description="respuesta | solicitud_informacion | resuelto")
+    estado: str = Field(..., description="pendiente | enviando | enviado | entregado | leido | fallido | cancelado")
+    intentos: int
+    creado: datetime
+    enviado: Optional[datetime]
+    entregado: Optional[datetime]
+    leido: Optional[datetime]
+    fallido: Optional[datetime]
+    respaldo: Optional[str] = Field(None, description="correo | plantilla (WhatsApp) | sin_correo")
+    ultimo_error: Optional[str]
+    proximo_intento: Optional[datetime]
+
+    @classmethod
+    def of(cls, n) -> NoticeOut:
+        return cls(id=n.id, tipo=n.kind, estado=n.status, intentos=n.attempts, creado=n.created_at,
+                   enviado=n.sent_at, entregado=n.delivered_at, leido=n.read_at, fallido=n.failed_at,
+                   respaldo=n.fallback, ultimo_error=n.last_error, proximo_intento=n.next_attempt_at)
+
+
+class FailedNoticeOut(BaseModel):
+    codigo: str
+    area: str
+    agente_id: Optional[int]
+    aviso: NoticeOut
+
+    @classmethod
+    def of(cls, f) -> FailedNoticeOut:
+        return cls(codigo=f.ticket_code, area=f.area_code, agente_id=f.assigned_agent_id, aviso=NoticeOut.of(f.notice))
+
+
+class EventIn(BaseModel):
+    titulo: str = Field(..., max_length=300)
+    tipo: str = Field(..., description="encuentro_secretarios | encuentro_regional | taller | sesion_virtual | otro")
+    modalidad: str = Field(..., description="presencial | virtual | hibrida")
+    inicio: datetime = Field(..., description="fecha y hora de inicio (con zona horaria; sin zona: hora de Colombia)")
+    fin: Optional[datetime] = None
+    clave: Optional[str] = Field(None, max_length=120)
+    resumen: Optional[str] = Field(None, max_length=2000)
+    lugar: Optional[str] = Field(None, max_length=300)
+    publico: Optional[str] = Field(None, max_length=300)
+    enlace_inscripcion: Optional[str] = Field(None, max_length=1000)
+    temas: list[str] = Field(default_factory=list)
+
+
+class PublishedEventOut(BaseModel):
+    clave: str
+    nuevo: bool
+    avisos: int = Field(..., description="avisos a suscriptores puestos en cola")
+
+
+class AckIn(BaseModel):
+    aviso: str = Field(..., max_length=128, description="el identificador que el chat recibió con el mensaje")
+
+
 class TicketOut(QueueItemOut):
     solicitante: RequesterOut
     canal: Optional[str]
@@ -177,6 +233,7 @@ class TicketOut(QueueItemOut):
     primera_respuesta: Optional[datetime]
     resuelto: Optional[datetime]
     acciones: list[str] = Field(..., description="operaciones que este agente puede hacer ahora")
+    avisos: list[NoticeOut] = Field(default_factory=list, description="avisos al solicitante y su estado de entrega")
 
     @classmethod
     def of_detail(cls, d: TicketDetail) -> TicketOut:
@@ -190,6 +247,7 @@ class TicketOut(QueueItemOut):
             canal=d.channel, descripcion=d.description, transcripcion=turns,
             eventos=[EventOut.of(e) for e in d.events], calificacion=d.rating, avisos_pendientes=d.pending_notices,
             primera_respuesta=d.first_response_at, resuelto=d.resolved_at, acciones=d.actions,
+            avisos=[NoticeOut.of(n) for n in d.notices],
         )
 
 
@@ -231,10 +289,13 @@ class MetricsOut(BaseModel):
     satisfaccion_promedio: Optional[float]
     respuestas_satisfaccion: int
     avisos_pendientes: int
+    avisos_fallidos: int = 0
+    avisos_por_estado: dict[str, int] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, m: Metrics) -> MetricsOut:
         return cls(generado=m.generated_at, areas=list(m.areas), casos_por_area_y_estado=m.by_area_status,
                    total=m.total, vencidos=m.overdue, mediana_primera_respuesta_horas=m.first_response_median_hours,
                    casos_con_primera_respuesta=m.first_response_count, satisfaccion_promedio=m.satisfaction_average,
-                   respuestas_satisfaccion=m.satisfaction_count, avisos_pendientes=m.pending_notices)
+                   respuestas_satisfaccion=m.satisfaction_count, avisos_pendientes=m.pending_notices,
+                   avisos_fallidos=m.failed_notices, avisos_por_estado=dict(m.notices_by_status))

@@ -10,6 +10,7 @@ from bot.agents.accounts import AgentAccounts
 from bot.agents.desk import AgentDesk
 from bot.agents.outbox import OutboxDispatcher, RasaNotifier
 from bot.agents.security import PasswordHasher
+from bot.delivery.receipts import Receipts
 from bot.settings import Settings
 from bot.tickets.areas import AreaCatalog
 from bot.tickets.models import utcnow
@@ -24,6 +25,8 @@ class AgentServices:
     clock: Callable[[], datetime] = utcnow
     metrics_token: str = ""
     retry_seconds: int = 0
+    receipts: Receipts | None = None
+    encuentros: object = None  # bot.delivery.encuentros.EventNoticeDispatcher
 
     @classmethod
     def build(
@@ -35,15 +38,20 @@ class AgentServices:
         clock: Callable[[], datetime] = utcnow,
         notifier: RasaNotifier | None = None,
     ) -> AgentServices:
+        from bot.delivery.core import DeliveryConfig
+        from bot.delivery.encuentros import EventNoticeDispatcher
+        from bot.delivery.worker import dispatcher_options
+
         url = settings.database_url
-        notifier = notifier or RasaNotifier(rasa_url=settings.rasa_url, token=settings.rasa_token,
-                                            timeout=settings.rasa_timeout)
+        options = dispatcher_options(settings, notifier=notifier, clock=clock)
         return cls(
             database_url=url,
             accounts=AgentAccounts(database_url=url, hasher=hasher, areas=areas,
                                    token_hours=settings.agent_token_hours, clock=clock),
             desk=AgentDesk(database_url=url, areas=areas, clock=clock),
-            dispatcher=OutboxDispatcher(database_url=url, notifier=notifier, clock=clock),
+            dispatcher=OutboxDispatcher(**options),
+            receipts=Receipts(database_url=url, clock=clock, config=DeliveryConfig.from_settings(settings)),
+            encuentros=EventNoticeDispatcher(**options),
             clock=clock,
             metrics_token=settings.metrics_token,
             retry_seconds=settings.agent_delivery_retry_seconds,

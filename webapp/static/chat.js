@@ -7,6 +7,9 @@
  *   and continues the same Rasa conversation ("Nueva conversación" clears both).
  * - Every bot or user text is inserted with textContent / text nodes, never as HTML.
  * - Links open in a new tab with rel="noopener noreferrer", and only http(s) URLs become links or images.
+ * - A notice of the MEN (an agent's reply, an encuentro notice) arrives with "aviso": <token> on its
+ *   last message; once shown, the page acknowledges it (POST /api/avisos/acuse), so the agent sees it
+ *   delivered. The token is never shown or stored.
  */
 (function () {
   "use strict";
@@ -15,6 +18,7 @@
   var MAX_MESSAGES = 200;
   var MAX_AGE_MS = 24 * 60 * 60 * 1000;
   var TYPING_TIMEOUT_MS = 30000;
+  var ACK_URL = "/api/avisos/acuse";
   var TEXT = {
     connecting: "Conectando…",
     connected: "Conectado.",
@@ -260,10 +264,29 @@
     queued.forEach(emitUser);
   }
 
+  // ---------- acknowledgement of the MEN's notices ----------
+  function acknowledge(token, attempt) {
+    if (typeof token !== "string" || !token || typeof window.fetch !== "function") { return; }
+    window.fetch(ACK_URL, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ aviso: token }),
+      credentials: "same-origin",
+      keepalive: true
+    }).then(function (response) {
+      if (!response.ok && response.status >= 500 && attempt < 3) {
+        setTimeout(function () { acknowledge(token, attempt + 1); }, 2000 * (attempt + 1));
+      }
+    }).catch(function () {
+      if (attempt < 3) { setTimeout(function () { acknowledge(token, attempt + 1); }, 2000 * (attempt + 1)); }
+    });
+  }
+
   function onBotMessage(data) {
     hideTyping();
     var msg = fromRasa(data);
     if (msg) { addMessage(msg); }
+    if (data && typeof data === "object" && data.aviso) { acknowledge(data.aviso, 0); }
   }
 
   // The session id is issued by the server (web app's POST /chat/sesion, signed); Rasa's socket

@@ -61,7 +61,11 @@ def test_queue_ticket_reply_and_delivery(api, db_url, fake_rasa, clock) -> None:
     assert fake_rasa.requests[-1]["query"]["output_channel"] == "socketio"
     assert fake_rasa.uttered[-1].body == "Ya revisamos su planta." and fake_rasa.uttered[-1].ticket_code == code
     after = api.get("ana", f"/api/agentes/casos/{code}").json()
-    assert after["avisos_pendientes"] == 0 and after["eventos"][-1]["tipo"] == "aviso_entregado"
+    assert after["avisos_pendientes"] == 0 and [a["estado"] for a in after["avisos"]] == ["enviado"]
+    # the web chat showed it and acknowledged it (chat.js): the console shows it delivered
+    assert api.client.post("/api/avisos/acuse", json={"aviso": fake_rasa.uttered[-1].token}).status_code == 204
+    after = api.get("ana", f"/api/agentes/casos/{code}").json()
+    assert [a["estado"] for a in after["avisos"]] == ["entregado"] and after["eventos"][-1]["tipo"] == "aviso_entregado"
     assert after["primera_respuesta"].startswith("2026-03-02T15:30:00")
 
     resolved = api.post("ana", f"/api/agentes/casos/{code}/resolver", {"texto": None}).json()

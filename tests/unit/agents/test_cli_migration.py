@@ -59,7 +59,7 @@ def test_deliver_command_reports(db_url, monkeypatch, capsys) -> None:
         code, out, _ = _run(monkeypatch, capsys, ["agentes", "entregar", "--database-url", db_url])
     finally:
         get_settings.cache_clear()
-    assert code == 0 and "Avisos entregados: 0; pendientes: 0." in out
+    assert code == 0 and "Avisos enviados: 0; pendientes: 0; fallidos: 0" in out
 
 
 def _agent_diffs(url: str) -> list:

@@ -19,6 +19,7 @@ from bot.agents.outbox import (
     purge_ticket_notices,
 )
 from bot.db import session_scope
+from bot.delivery.receipts import Receipts
 
 from .conftest import closed_port_url, make_ticket
 
@@ -42,7 +43,8 @@ def replied(db_url, desk, team):
     return code, result.outbox_ids[0]
 
 
-def test_reply_is_triggered_in_the_conversation_and_marked_delivered(db_url, clock, fake_rasa, replied, desk, team):
+def test_reply_is_triggered_in_the_conversation_and_marked_sent_then_delivered_on_ack(
+        db_url, clock, fake_rasa, replied, desk, team):
     code, outbox_id = replied
     report = _dispatcher(db_url, clock, fake_rasa.url, token="secreto").deliver_due()
     assert report.delivered == [outbox_id] and report.pending == []
@@ -55,10 +57,15 @@ def test_reply_is_triggered_in_the_conversation_and_marked_delivered(db_url, clo
     notice = fake_rasa.uttered[0]
     assert (notice.ticket_code, notice.kind, notice.body) == (code, "respuesta", "Respuesta: <b>aprobado</b> ✅")
     row = _rows(db_url)[0]
-    assert (row.status, row.delivered_via, row.body) == ("entregado", "rasa", None)  # text left the outbox
+    # Rasa took it: sent, not delivered — the web chat has not acknowledged it yet; the text stays
+    assert (row.status, row.delivered_via, row.body) == ("enviado", "rasa", "Respuesta: <b>aprobado</b> ✅")
+    assert desk.ticket(team["ana"], code).events[-1].kind != "aviso_entregado"
+    assert _dispatcher(db_url, clock, fake_rasa.url).deliver_due().delivered == []  # nothing left to send
+    assert Receipts(database_url=db_url, clock=clock).record_ack(row.token)
+    row = _rows(db_url)[0]
+    assert (row.status, row.body) == ("entregado", None)  # text left the outbox
     events = desk.ticket(team["ana"], code).events
     assert events[-1].kind == "aviso_entregado" and events[-1].data == {"tipo": "respuesta", "aviso": outbox_id}
-    assert _dispatcher(db_url, clock, fake_rasa.url).deliver_due().delivered == []  # nothing left to send
 
 
 def test_rasa_down_keeps_the_reply_with_growing_delays(db_url, clock, replied):

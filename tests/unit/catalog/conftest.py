@@ -13,6 +13,7 @@ from bot.catalog.importer import import_file
 from bot.catalog.search import CatalogSearchService
 from bot.catalog.themes import area_names
 from bot.db import Base, get_engine, session_scope
+from bot.delivery import models as delivery_models  # noqa: F401  (encuentro notices planned on import)
 from bot.settings import PROJECT_ROOT
 
 STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "recursos-men.yml"

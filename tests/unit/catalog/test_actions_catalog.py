@@ -322,3 +322,10 @@ def test_the_case_router_sends_the_description_to_the_escuela(finder):
     for name in ("Tunja", "Soacha", "Medellín", "Montería"):
         description = connection_description(finder.find(finder.resolve(name)))
         assert router.route(description).area_code == "VPBM-ESC", name
+
+
+def test_no_subscription_on_a_channel_no_notice_can_reach(db_url):
+    d = CollectingDispatcher()
+    events = ActionSuscribirEventos(SubscriptionService(db_url)).run(d, tracker("avisenme", channel="rest"), {})
+    assert responses(d) == ["utter_suscripcion_no_posible"] and slot_events(events) == {"encuentros_oferta_aviso": False}
+    assert SubscriptionService(db_url).is_subscribed("rest", "u1") is False

@@ -66,3 +66,30 @@ async def rasa_server() -> AsyncIterator[Callable[..., Any]]:
     yield start
     for server in servers:
         await server.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> str:
+    from bot.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("channels-template") / "app.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def app_database(tmp_path, migrated_template, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The channels store incoming messages and delivery states in the app database: a fresh migrated
+    SQLite file per test; no action server health check (``ACTION_SERVER_HEALTH_URL=off``)."""
+    import shutil
+
+    from bot.settings import get_settings
+
+    path = tmp_path / "app.db"
+    shutil.copy(migrated_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ACTION_SERVER_HEALTH_URL", "off")
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()

@@ -62,13 +62,23 @@ def update(update_id: int, text: str | None = None, callback: str | None = None)
     return {"update_id": update_id, "message": {**message, "text": text}}
 
 
+class ChannelUrl(str):
+    """The server URL, carrying the channel whose stored updates ``post`` processes."""
+
+    channel: TelegramInput
+
+
 async def post(url: str, payload: dict, secret: str | None = SECRET) -> int:
+    """POST an update; the webhook stores it and answers, then the stored updates reach Rasa."""
     headers = {SECRET_HEADER: secret} if secret else {}
     async with (
         aiohttp.ClientSession() as session,
         session.post(f"{url}/webhooks/telegram/webhook", json=payload, headers=headers) as resp,
     ):
-        return resp.status
+        status = resp.status
+    if isinstance(url, ChannelUrl):
+        await url.channel.drain()
+    return status
 
 
 @pytest.fixture
@@ -84,7 +94,8 @@ async def telegram(fake_api, rasa_server):
         }
     )
     agent = FakeAgent()
-    url = await rasa_server([channel], agent)
+    url = ChannelUrl(await rasa_server([channel], agent))
+    url.channel = channel
     for _ in range(100):  # setWebhook runs when the server has started
         if calls(fake_api, "setWebhook"):
             break
@@ -158,3 +169,50 @@ async def test_output_channel_works_inside_the_running_server_loop(telegram, fak
     await output.session.close()
     sent = form(calls(fake_api, "sendMessage")[-1])
     assert sent["text"].startswith("Respuesta del MEN") and sent["chat_id"] == str(CHAT_ID)
+
+
+async def test_an_update_delivered_twice_is_stored_and_handled_once(telegram, app_database) -> None:
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.delivery.models import ChannelInbox
+
+    _, agent, url = telegram
+    assert await post(url, update(41, text="hola")) == 200
+    assert await post(url, update(41, text="hola")) == 200  # Telegram delivers the same update_id again
+    assert [m.text for m in agent.messages] == ["hola"]
+    with session_scope(app_database) as session:
+        rows = session.execute(select(ChannelInbox)).scalars().all()
+        assert [(r.external_id, r.status, r.payload) for r in rows] == [("41", "procesado", None)]
+
+
+async def test_update_is_kept_while_rasa_fails_and_handled_later(telegram) -> None:
+    channel, agent, url = telegram
+    failing = {"on": True}
+    real = agent.handle_message
+
+    async def flaky(message):
+        if failing["on"]:
+            raise RuntimeError("Rasa caído")
+        await real(message)
+
+    agent.handle_message = flaky
+    assert await post(url, update(42, text="¿cuándo es el próximo encuentro?")) == 200  # acknowledged: stored
+    assert agent.messages == []
+    failing["on"] = False
+    from datetime import timedelta
+
+    channel.inbox.store.clock = lambda: __import__("bot.tickets.models", fromlist=["utcnow"]).utcnow() + timedelta(hours=1)
+    await channel.drain()  # the retry is due: the stored update reaches Rasa
+    assert [m.text for m in agent.messages] == ["¿cuándo es el próximo encuentro?"]
+
+
+async def test_database_down_answers_503_so_that_telegram_retries(telegram, monkeypatch) -> None:
+    channel, agent, url = telegram
+
+    def down(**_kwargs):
+        raise OSError("database down")
+
+    monkeypatch.setattr(channel.inbox.store, "store", down)
+    assert await post(url, update(43, text="hola")) == 503
+    assert agent.messages == []

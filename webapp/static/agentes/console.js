@@ -19,7 +19,18 @@
     nota_interna: "Nota interna", consulta_estado: "Consulta de estado desde el chat",
     datos_depurados: "Datos personales depurados", asignacion: "Caso tomado", reasignacion: "Reasignación",
     transferencia: "Transferencia de área", calificacion: "Calificación del solicitante",
-    aviso_entregado: "Aviso entregado en el chat"
+    aviso_entregado: "Aviso entregado en el chat", aviso_fallido: "Aviso NO entregado (reintentos agotados)",
+    aviso_correo: "Aviso por correo: hay una respuesta"
+  };
+  var NOTICE_KINDS = { respuesta: "Respuesta", solicitud_informacion: "Solicitud de información", resuelto: "Resolución" };
+  var NOTICE_STATES = {
+    pendiente: "Pendiente", enviando: "Enviando", enviado: "Enviado", entregado: "Entregado", leido: "Leído",
+    fallido: "Fallido", cancelado: "Cancelado"
+  };
+  var FALLBACKS = {
+    correo: "el chat estaba cerrado: se avisó por correo",
+    plantilla: "fuera de las 24 horas de WhatsApp: se envió la plantilla aprobada",
+    sin_correo: "el chat estaba cerrado y no hay correo para avisar"
   };
   var ERROR_LABELS = {
     credenciales_invalidas: "Correo o clave incorrectos.",
@@ -106,6 +117,7 @@
     $("session-box").hidden = false;
     $("login-view").hidden = true;
     $("work-view").hidden = false;
+    $("publish-view").hidden = me.rol !== "coordinador";
     return api("GET", "/areas").then(function (areas) {
       state.areas = areas;
       var select = $("f-area");
@@ -172,7 +184,22 @@
 
   function loadQueue() {
     fail("");
+    loadFailed();
     return api("GET", "/casos?" + queueQuery()).then(renderQueue).catch(function (error) { fail(error.message); });
+  }
+
+  function loadFailed() {
+    return api("GET", "/avisos/fallidos").then(function (items) {
+      var list = $("failed-list");
+      clear(list);
+      items.forEach(function (f) {
+        var open = el("button", { type: "button", className: "link-button" }, f.codigo);
+        open.addEventListener("click", function () { openTicket(f.codigo); });
+        list.appendChild(el("li", {}, open, " · " + (NOTICE_KINDS[f.aviso.tipo] || f.aviso.tipo) + " · " +
+          fmtDate(f.aviso.fallido) + " · " + (f.aviso.ultimo_error || "")));
+      });
+      $("failed-notices").hidden = items.length === 0;
+    }).catch(function () { return null; });
   }
 
   function renderQueue(page) {
@@ -234,6 +261,24 @@
     dataRow(data, "Avisos por entregar en el chat", t.avisos_pendientes);
     $("ticket-description").textContent = t.descripcion || "—";
 
+    var notices = $("ticket-notices");
+    clear(notices);
+    if (!t.avisos.length) { notices.appendChild(el("li", {}, "Sin avisos.")); }
+    t.avisos.forEach(function (a) {
+      var item = el("li", { className: "notice notice-" + a.estado, "data-aviso": String(a.id), "data-estado": a.estado },
+        el("span", { className: "event-when" }, fmtDate(a.creado)), " · ",
+        el("strong", {}, NOTICE_KINDS[a.tipo] || a.tipo), " · ",
+        el("span", { className: "notice-state" }, NOTICE_STATES[a.estado] || a.estado));
+      if (a.respaldo) { item.appendChild(el("span", {}, " (" + (FALLBACKS[a.respaldo] || a.respaldo) + ")")); }
+      if (a.estado === "fallido") {
+        item.appendChild(el("span", { className: "badge badge-overdue" }, "No llegó"));
+        item.appendChild(el("span", {}, " tras " + a.intentos + " intentos (" + (a.ultimo_error || "error") + ")"));
+      } else if (a.estado === "pendiente" && a.intentos) {
+        item.appendChild(el("span", {}, " · intento " + a.intentos + ", próximo " + fmtDate(a.proximo_intento)));
+      }
+      notices.appendChild(item);
+    });
+
     var transcript = $("ticket-transcript");
     clear(transcript);
     if (!t.transcripcion.length) { transcript.appendChild(el("li", {}, "Sin transcripción.")); }
@@ -292,6 +337,18 @@
     }
   }
 
+  function publishEvent(event) {
+    event.preventDefault();
+    fail("");
+    var body = { titulo: $("p-titulo").value, tipo: $("p-tipo").value, modalidad: $("p-modalidad").value,
+      inicio: $("p-inicio").value, lugar: $("p-lugar").value || null,
+      enlace_inscripcion: $("p-enlace").value || null };
+    return api("POST", "/encuentros", body).then(function (result) {
+      say("Encuentro publicado. Avisos puestos en cola: " + result.avisos + ".");
+      $("publish-form").reset();
+    }).catch(function (error) { fail(error.message); });
+  }
+
   function operate(path, body, done) {
     fail("");
     var code = state.current.codigo;
@@ -323,6 +380,7 @@
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", onLogout);
     $("filters").addEventListener("submit", function (event) { event.preventDefault(); loadQueue(); });
+    $("publish-form").addEventListener("submit", publishEvent);
     $("back-to-queue").addEventListener("click", backToQueue);
     $("act-claim").addEventListener("click", function () { operate("/tomar", undefined, "Caso tomado."); });
     $("reply-form").addEventListener("submit", function (event) {
