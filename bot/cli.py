@@ -16,6 +16,7 @@ FEATURE_CLI_MODULES = (
     "bot.tickets.cli",
     "bot.agents.cli",
     "bot.catalog.cli",
+    "bot.agents.review.cli",
 )
 
 

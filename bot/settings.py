@@ -73,6 +73,10 @@ class Settings:
     rasa_timeout: float = 10.0
     agent_delivery_retry_seconds: int = 30
     metrics_token: str = ""
+    # Review inbox and dashboard (issue 15): Rasa's tracker store (SQLAlchemy URL) read incrementally
+    tracker_store_url: str = ""
+    review_confidence_threshold: float = 0.5
+    review_ingest_seconds: int = 60
 
     @property
     def charts_dir(self) -> Path:
@@ -110,7 +114,28 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         rasa_timeout=_float(e.get("RASA_TIMEOUT"), 10.0),
         agent_delivery_retry_seconds=_int(e.get("AGENT_DELIVERY_RETRY_SECONDS"), 30),
         metrics_token=e.get("METRICS_TOKEN", ""),
+        tracker_store_url=tracker_store_url(e),
+        review_confidence_threshold=_float(e.get("REVIEW_CONFIDENCE_THRESHOLD"), 0.5),
+        review_ingest_seconds=_int(e.get("REVIEW_INGEST_SECONDS"), 60),
     )
+
+
+def tracker_store_url(e) -> str:
+    """``TRACKER_STORE_URL``; else, with the production endpoints (``RASA_ENDPOINTS`` other than
+    ``endpoints.yml``), the PostgreSQL tracker store of ``TRACKER_DB_*``; else the embedded SQLite
+    file of ``endpoints.yml`` (``var/rasa_tracker.db`` of the project, where Rasa writes it)."""
+    if e.get("TRACKER_STORE_URL"):
+        return e["TRACKER_STORE_URL"]
+    production = (e.get("RASA_ENDPOINTS") or "endpoints.yml").strip() not in ("endpoints.yml", "./endpoints.yml")
+    if production and e.get("TRACKER_DB_HOST") and e.get("TRACKER_DB_NAME"):
+        from urllib.parse import quote
+
+        user = quote(e.get("TRACKER_DB_USER", ""), safe="")
+        password = quote(e.get("TRACKER_DB_PASSWORD", ""), safe="")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        port = e.get("TRACKER_DB_PORT") or "5432"
+        return f"postgresql+psycopg2://{auth}{e['TRACKER_DB_HOST']}:{port}/{e['TRACKER_DB_NAME']}"
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}"
 
 
 @lru_cache(maxsize=1)

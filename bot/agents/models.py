@@ -25,7 +25,7 @@ from sqlalchemy import (
 from bot.db import Base
 from bot.tickets.models import UTCDateTime, utcnow
 
-ROLES = ("agente", "coordinador", "admin")
+ROLES = ("agente", "coordinador", "admin", "curador")  # curador: review_0001
 OUTBOX_KINDS = ("respuesta", "solicitud_informacion", "resuelto")
 OUTBOX_STATUSES = ("pendiente", "enviando", "entregado", "cancelado")
 
