@@ -12,7 +12,7 @@
     esperando_respuesta: "Esperando respuesta", resuelto: "Resuelto", cerrado: "Cerrado"
   };
   var PRIORITY_LABELS = { alta: "Alta", media: "Media", baja: "Baja" };
-  var ROLE_LABELS = { agente: "Agente", coordinador: "Coordinador(a)", admin: "Administrador(a)" };
+  var ROLE_LABELS = { agente: "Agente", coordinador: "Coordinador(a)", admin: "Administrador(a)", curador: "Curador(a)" };
   var EVENT_LABELS = {
     creado: "Caso creado", cambio_estado: "Cambio de estado", respuesta_agente: "Respuesta al solicitante",
     solicitud_informacion: "Solicitud de información", mensaje_usuario: "Mensaje del solicitante",
@@ -39,10 +39,13 @@
     area_desconocida: "Elija un área válida.",
     agente_no_valido: "Esa persona no puede atender casos de esta área.",
     mismo_agente: "El caso ya está asignado a esa persona.",
-    datos_depurados: "Los datos de este caso ya fueron depurados; no se puede reabrir."
+    datos_depurados: "Los datos de este caso ya fueron depurados; no se puede reabrir.",
+    busqueda_larga: "La búsqueda es demasiado larga (máximo 120 caracteres).",
+    orden_invalido: "No se puede ordenar por esa columna."
   };
+  var PAGE = 50;
 
-  var state = { token: null, me: null, areas: [], current: null };
+  var state = { token: null, me: null, areas: [], current: null, offset: 0, total: 0, sort: "", desc: false };
   var dateFormat = new Intl.DateTimeFormat("es-CO", {
     timeZone: "America/Bogota", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit"
   });
@@ -103,6 +106,14 @@
     $("session-box").hidden = false;
     $("login-view").hidden = true;
     $("work-view").hidden = false;
+    $("console-nav").hidden = false;
+    document.querySelectorAll("#console-nav [data-roles]").forEach(function (link) {
+      link.hidden = link.getAttribute("data-roles").split(" ").indexOf(me.rol) < 0;
+    });
+    var worksTickets = me.rol === "agente" || me.rol === "coordinador";
+    $("role-note").hidden = worksTickets;
+    $("queue-view").hidden = !worksTickets;
+    if (!worksTickets) { return Promise.resolve(); }
     return api("GET", "/areas").then(function (areas) {
       state.areas = areas;
       var select = $("f-area");
@@ -120,6 +131,7 @@
     state.current = null;
     sessionStorage.removeItem(TOKEN_KEY);
     $("session-box").hidden = true;
+    $("console-nav").hidden = true;
     $("work-view").hidden = true;
     $("ticket-view").hidden = true;
     $("queue-view").hidden = false;
@@ -164,6 +176,13 @@
     if (edad) { params.append("edad_min_horas", edad); }
     params.append("asignacion", $("f-asignacion").value);
     if ($("f-vencidos").checked) { params.append("vencidos", "true"); }
+    ["codigo", "correo", "etc", "texto"].forEach(function (name) {
+      var value = $("f-" + name).value.trim();
+      if (value) { params.append(name, value); }
+    });
+    if (state.sort) { params.append("orden", state.sort); params.append("sentido", state.desc ? "desc" : "asc"); }
+    params.append("limite", String(PAGE));
+    params.append("desde", String(state.offset));
     return params.toString();
   }
 
@@ -172,9 +191,42 @@
     return api("GET", "/casos?" + queueQuery()).then(renderQueue).catch(function (error) { fail(error.message); });
   }
 
+  function renderPager(page) {
+    state.total = page.total;
+    var pages = Math.max(1, Math.ceil(page.total / PAGE));
+    $("queue-page").textContent = "Página " + (Math.floor(state.offset / PAGE) + 1) + " de " + pages;
+    $("queue-prev").disabled = state.offset === 0;
+    $("queue-next").disabled = state.offset + PAGE >= page.total;
+    document.querySelectorAll("#queue th[data-sort]").forEach(function (th) {
+      var key = th.getAttribute("data-sort");
+      if (key === state.sort) { th.setAttribute("aria-sort", state.desc ? "descending" : "ascending"); } else { th.removeAttribute("aria-sort"); }
+    });
+  }
+
+  /* Cambia de página y deja el foco en el botón pulsado (o en el otro, si este quedó desactivado). */
+  function turnPage(delta, button) {
+    state.offset = Math.max(0, state.offset + delta * PAGE);
+    return loadQueue().then(function () {
+      (button.disabled ? (delta > 0 ? $("queue-prev") : $("queue-next")) : button).focus();
+      say($("queue-page").textContent + ".");
+    });
+  }
+
+  function sortBy(th) {
+    var key = th.getAttribute("data-sort");
+    state.desc = state.sort === key ? !state.desc : false;
+    state.sort = key;
+    state.offset = 0;
+    return loadQueue().then(function () {
+      th.querySelector("button").focus();
+      say("Ordenado por " + th.textContent.trim() + (state.desc ? ", descendente." : ", ascendente."));
+    });
+  }
+
   function renderQueue(page) {
     var body = $("queue-body");
     clear(body);
+    renderPager(page);
     $("queue-count").textContent = page.total === 1 ? "1 caso." : page.total + " casos.";
     page.casos.forEach(function (c) {
       var open = el("button", { type: "button", className: "link-button", "data-codigo": c.codigo }, c.codigo);
@@ -319,7 +371,12 @@
   function bind() {
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", onLogout);
-    $("filters").addEventListener("submit", function (event) { event.preventDefault(); loadQueue(); });
+    $("filters").addEventListener("submit", function (event) { event.preventDefault(); state.offset = 0; loadQueue(); });
+    $("queue-prev").addEventListener("click", function () { turnPage(-1, $("queue-prev")); });
+    $("queue-next").addEventListener("click", function () { turnPage(1, $("queue-next")); });
+    document.querySelectorAll("#queue th[data-sort]").forEach(function (th) {
+      th.querySelector("button").addEventListener("click", function () { sortBy(th); });
+    });
     $("back-to-queue").addEventListener("click", backToQueue);
     $("act-claim").addEventListener("click", function () { operate("/tomar", undefined, "Caso tomado."); });
     $("reply-form").addEventListener("submit", function (event) {
