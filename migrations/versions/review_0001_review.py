@@ -68,15 +68,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "review_conversations",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sender_key", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=40), nullable=True),
         sa.Column("last_day", sa.Date(), nullable=True),
         sa.Column("area_code", sa.String(length=16), nullable=True),
         sa.Column("state", sa.JSON(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_conversations")),
-        sa.UniqueConstraint("sender_key", name=op.f("uq_review_conversations_sender_key")),
+        sa.PrimaryKeyConstraint("sender_key", name=op.f("pk_review_conversations")),
     )
     op.create_table(
         "review_groups",
@@ -109,10 +107,9 @@ def upgrade() -> None:
     op.create_index("ix_review_groups_key", "review_groups", ["key"])
     op.create_table(
         "review_items",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
-        sa.Column("tracker_event_id", sa.BigInteger(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("conversation_key", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=40), nullable=True),
         sa.Column("area_code", sa.String(length=16), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
@@ -126,13 +123,12 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["group_id"], ["review_groups.id"], name=op.f("fk_review_items_group_id_review_groups"),
                                 ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["conversation_id"], ["review_conversations.id"],
-                                name=op.f("fk_review_items_conversation_id_review_conversations"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["conversation_key"], ["review_conversations.sender_key"],
+                                name=op.f("fk_review_items_conversation_key_review_conversations"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_items")),
-        sa.UniqueConstraint("tracker_event_id", name=op.f("uq_review_items_tracker_event_id")),
     )
     op.create_index("ix_review_items_group_id", "review_items", ["group_id"])
-    op.create_index("ix_review_items_conversation_id", "review_items", ["conversation_id"])
+    op.create_index("ix_review_items_conversation_key", "review_items", ["conversation_key"])
     op.create_index("ix_review_items_area_code", "review_items", ["area_code"])
     op.create_table(
         "routing_reviews",

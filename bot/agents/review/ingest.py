@@ -218,13 +218,14 @@ class TrackerIngestor:
         with session_scope(self.database_url) as session:
             groups = GroupIndex(session)
             conversations = self._conversations(session, {r.sender_id for r in rows})
-            for row in rows:
-                conv = conversations[row.sender_id]
-                try:
-                    data = json.loads(row.data) if row.data else {}
-                except ValueError:
-                    data = {}
-                self._event(session, groups, batch, conv, row, data, report)
+            with session.no_autoflush:  # one flush per batch, not one per query
+                for row in rows:
+                    conv = conversations[row.sender_id]
+                    try:
+                        data = json.loads(row.data) if row.data else {}
+                    except ValueError:
+                        data = {}
+                    self._event(session, groups, batch, conv, row, data, report)
             for conv in conversations.values():
                 flag_modified(conv, "state")
                 conv.updated_at = self.clock()
@@ -364,7 +365,7 @@ class TrackerIngestor:
     def _item(self, session, batch: _Batch, eid: int) -> ReviewItem | None:
         item = batch.items.get(eid)
         if item is None:
-            item = session.execute(select(ReviewItem).where(ReviewItem.tracker_event_id == eid)).scalar_one_or_none()
+            item = session.get(ReviewItem, eid)
             if item is not None:
                 batch.items[eid] = item
         return item
@@ -377,7 +378,7 @@ class TrackerIngestor:
         state = conv.state
         if reason == "quiso_decir":
             state["suggest_for"] = eid
-        item = self._item(session, batch, eid)
+        item = self._item(session, batch, eid) if candidate.get("flagged") else None
         if item is not None:
             if reason not in item.reasons:
                 item.reasons = list(item.reasons) + [reason]
@@ -400,13 +401,14 @@ class TrackerIngestor:
             group.last_seen = sent
         after = [_public(t) for t in state.get("turns", []) if t["eid"] > eid][:CONTEXT_TURNS]
         item = ReviewItem(
-            group=group, tracker_event_id=eid, conversation=conv, channel=candidate["channel"],
+            id=eid, group=group, conversation=conv, channel=candidate["channel"],
             area_code=conv.area_code, text=candidate["text"], intent=candidate["intent"],
             confidence=candidate["confidence"], entities=candidate["entities"], reasons=[reason],
             context_before=[_public(t) for t in candidate["before"]], context_after=after, sent_at=sent,
         )
         session.add(item)
         batch.items[eid] = item
+        candidate["flagged"] = True
         if len(after) < CONTEXT_TURNS:
             state["awaiting"] = list(state.get("awaiting") or []) + [[eid, CONTEXT_TURNS - len(after)]]
         report.flagged += 1
@@ -423,7 +425,7 @@ class TrackerIngestor:
             if area and conv.area_code is None:
                 conv.area_code = area
                 session.execute(
-                    update(ReviewItem).where(ReviewItem.conversation_id == conv.id, ReviewItem.area_code.is_(None))
+                    update(ReviewItem).where(ReviewItem.conversation_key == conv.sender_key, ReviewItem.area_code.is_(None))
                     .values(area_code=area).execution_options(synchronize_session=False)
                 )
 
@@ -449,7 +451,8 @@ def _entities(entities: list[dict], raw: str, masked: str) -> list[dict]:
 
 
 def _add_counts(session: Session, counts: Counter) -> None:
-    """``n = n + :delta`` per (day, channel, kind, key), one upsert per row (SQLite and PostgreSQL)."""
+    """``n = n + :delta`` per (day, channel, kind, key): one upsert statement executed for many rows
+    (SQLite and PostgreSQL; psycopg2 sends them in pages)."""
     if not counts:
         return
     dialect = session.get_bind().dialect.name
@@ -458,12 +461,11 @@ def _add_counts(session: Session, counts: Counter) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     rows = [{"day": d, "channel": c[:40], "kind": k, "key": key, "n": n} for (d, c, k, key), n in counts.items()]
-    for start in range(0, len(rows), 1000):
-        stmt = insert(DashboardCount).values(rows[start:start + 1000])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day", "channel", "kind", "key"], set_={"n": DashboardCount.n + stmt.excluded.n}
-        )
-        session.execute(stmt)
+    stmt = insert(DashboardCount)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "channel", "kind", "key"], set_={"n": DashboardCount.n + stmt.excluded.n}
+    )
+    session.execute(stmt, rows)
 
 
 # ----------------------------------------------------------------------------- case transfers

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from bot.agents import models as _agents_models  # noqa: F401  (the agents table of the foreign keys)
 from bot.db import Base
 from bot.tickets.models import UTCDateTime, utcnow
 
@@ -55,8 +56,8 @@ class ReviewCursor(Base):
 class ReviewConversation(Base):
     __tablename__ = "review_conversations"
 
-    id = Column(Integer, primary_key=True)
-    sender_key = Column(String(64), nullable=False, unique=True)
+    # natural key: new conversations are inserted in batches (no id to fetch back)
+    sender_key = Column(String(64), primary_key=True)
     channel = Column(String(40), nullable=True)
     last_day = Column(Date, nullable=True)
     area_code = Column(String(16), nullable=True)
@@ -96,11 +97,10 @@ class ReviewGroup(Base):
 class ReviewItem(Base):
     __tablename__ = "review_items"
 
-    id = Column(Integer, primary_key=True)
+    id = Column(BigInteger, primary_key=True, autoincrement=False)  # the id of the user event in Rasa's events
     group_id = Column(Integer, ForeignKey("review_groups.id", ondelete="CASCADE"), nullable=False, index=True)
-    tracker_event_id = Column(BigInteger, nullable=False, unique=True)
-    conversation_id = Column(Integer, ForeignKey("review_conversations.id", ondelete="CASCADE"), nullable=False,
-                             index=True)
+    conversation_key = Column(String(64), ForeignKey("review_conversations.sender_key", ondelete="CASCADE"),
+                              nullable=False, index=True)
     channel = Column(String(40), nullable=True)
     area_code = Column(String(16), nullable=True, index=True)
     text = Column(Text, nullable=False)  # masked
