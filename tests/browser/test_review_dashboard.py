@@ -178,3 +178,31 @@ def test_coordinator_dashboard_has_charts_tables_and_csv(stack, chromium) -> Non
     assert "telegram" in content and "socketio" not in content
     assert page.errors == []  # type: ignore[attr-defined]
     context.close()
+
+
+def test_queue_pages_search_and_sort_keep_keyboard_focus(stack, chromium, tmp_path) -> None:
+    context, page = _page(chromium)
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    codes = [make_ticket(url, area="OTSI", created=utcnow() - timedelta(hours=i), key=f"q{i}",
+                         description=f"Consulta {i} sobre el SIMAT") for i in range(55)]
+    _login(page, stack["web"], stack["team"].emails["coord"])
+    expect(page.locator("#queue-page")).to_have_text("Página 1 de 2")
+    _tab_to(page, "#queue-next")
+    page.keyboard.press("Enter")
+    expect(page.locator("#queue-page")).to_have_text("Página 2 de 2")
+    assert page.evaluate("document.activeElement.id") == "queue-prev"  # «Siguiente» is now disabled
+    expect(page.locator("#queue-body tr")).to_have_count(8)  # 58 open cases, 50 a page
+    # sort by code with the column header button
+    _tab_to(page, 'th[data-sort="codigo"] button', limit=80)
+    page.keyboard.press("Enter")
+    expect(page.locator('th[data-sort="codigo"]')).to_have_attribute("aria-sort", "ascending")
+    assert page.evaluate("document.activeElement.closest('th').dataset.sort") == "codigo"
+    # look a case up by its code
+    page.fill("#f-codigo", codes[7])
+    page.locator("#f-codigo").press("Enter")
+    expect(page.locator("#queue-body tr")).to_have_count(1)
+    expect(page.locator("#queue-body th")).to_have_text(codes[7])
+    assert axe_violations(page) == []
+    _shot(page, "cola-busqueda.png")
+    assert page.errors == []  # type: ignore[attr-defined]
+    context.close()
