@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--admin-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the data of a previous run (no generation, no full ingestion)")
     args = parser.parse_args(argv)
 
     from bot.agents.desk import AgentDesk, QueueFilters
@@ -166,30 +168,31 @@ def main(argv: list[str] | None = None) -> int:
     from bot.agents.review.ingest import TrackerIngestor
     from bot.migrate import upgrade
 
-    admin = create_engine(args.admin_url, future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DB}"))
-        conn.execute(text(f"CREATE DATABASE {DB}"))
-    admin.dispose()
     url = args.admin_url.rsplit("/", 1)[0] + f"/{DB}"
+    if not args.reuse:
+        admin = create_engine(args.admin_url, future=True, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {DB}"))
+            conn.execute(text(f"CREATE DATABASE {DB}"))
+        admin.dispose()
     upgrade(url)
     rng = random.Random(15)
     end = datetime(2026, 12, 1, tzinfo=timezone.utc)
     start = end - timedelta(days=args.days)
     results: list[tuple[str, str]] = []
 
-    t0 = time.perf_counter()
-    events = generate_tracker(url, args.messages, args.days, start, rng)
-    generate_tickets(url, args.tickets, args.days, start, rng)
-    print(f"Datos generados en {time.perf_counter() - t0:.0f} s: {events} eventos, {args.tickets} casos.", flush=True)
-
     clock = lambda: end  # noqa: E731
     ingestor = TrackerIngestor(database_url=url, tracker_url=url, clock=clock, batch_size=10000)
-    t0 = time.perf_counter()
-    report = ingestor.run()
-    full = time.perf_counter() - t0
-    results.append((f"ingesta completa del tracker store ({report.events:,} eventos, {report.messages:,} mensajes)",
-                    f"{full:.0f} s ({report.events / full:,.0f} eventos/s)"))
+    if not args.reuse:
+        t0 = time.perf_counter()
+        events = generate_tracker(url, args.messages, args.days, start, rng)
+        generate_tickets(url, args.tickets, args.days, start, rng)
+        print(f"Datos generados en {time.perf_counter() - t0:.0f} s: {events} eventos, {args.tickets} casos.", flush=True)
+        t0 = time.perf_counter()
+        report = ingestor.run()
+        full = time.perf_counter() - t0
+        results.append((f"ingesta completa del tracker store ({report.events:,} eventos, {report.messages:,} mensajes)",
+                        f"{full:.0f} s ({report.events / full:,.0f} eventos/s)"))
     generate_tracker(url, 1000, 1, end - timedelta(days=1), rng)
     t0 = time.perf_counter()
     report = ingestor.run()

@@ -17,6 +17,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -225,23 +226,31 @@ class Dashboard:
                 for status, n, errors in sorted(rows)]
 
     def _options(self, session: Session) -> dict:
+        """Filter choices from small sources: the channels of the counters, the areas of the spec and
+        the ETC catalog (no scan of the cases)."""
         channels = session.execute(
-            select(DashboardCount.channel).where(DashboardCount.kind == "mensajes").distinct()
+            select(DashboardCount.channel).where(DashboardCount.kind == "conversaciones").distinct()
         ).scalars().all()
-        ticket_channels = session.execute(select(Ticket.channel).where(Ticket.channel.is_not(None)).distinct()).scalars()
-        etcs = session.execute(
-            select(Ticket.etc_code, Ticket.etc_name).where(Ticket.etc_code.is_not(None)).distinct()
-            .order_by(Ticket.etc_name).limit(200)
-        ).all()
         return {
-            "canales": sorted(set(channels) | set(ticket_channels)),
+            "canales": sorted(set(channels)),
             "areas": [{"codigo": a.code, "nombre": a.name} for a in self.areas.areas],
-            "etc": [{"codigo": code, "nombre": name} for code, name in etcs],
+            "etc": _etc_options(),
         }
 
     def _area_name(self, code: str) -> str:
         area = self.areas.get(code)
         return area.name if area else code
+
+
+@lru_cache(maxsize=1)
+def _etc_options() -> list[dict]:
+    """The 96 ETCs of the MEN municipal file (the catalog the cases take their ETC from)."""
+    from bot.tickets.etc import CsvEtcResolver
+
+    try:
+        return [{"codigo": e.code, "nombre": e.name} for e in CsvEtcResolver().options]
+    except OSError:  # the open-data file is missing: no ETC choices
+        return []
 
 
 def _case_when(condition):

@@ -27,10 +27,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select, update
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, inspect, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -86,6 +88,14 @@ RASA_EVENTS = Table(
     Column("data", Text),
 )
 _PUNCT_RE = re.compile(r"[^\w\s\[\]]", re.UNICODE)
+
+
+@lru_cache(maxsize=4)
+def tracker_engine(url: str) -> Engine:
+    """Engine on Rasa's tracker store, only read: a SQLite file is opened as Rasa left it (no pragmas)."""
+    if url.startswith("sqlite"):
+        return create_engine(url, future=True, connect_args={"timeout": 30})
+    return get_engine(url)
 
 
 def sender_key(sender_id: str) -> str:
@@ -203,7 +213,7 @@ class TrackerIngestor:
             return int(cursor.position) if cursor else 0
 
     def _read_batch(self, after: int) -> list:
-        engine = get_engine(self.tracker_url)
+        engine = tracker_engine(self.tracker_url)
         if not inspect(engine).has_table("events"):  # Rasa has not written anything yet
             return []
         stmt = (
