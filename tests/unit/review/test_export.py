@@ -5,7 +5,10 @@ routing examples in data/routing/examples/revisado.yml read by the router's load
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.agents.desk import AgentDesk
@@ -79,6 +82,18 @@ def test_correction_is_written_as_valid_rasa_yaml_read_by_rasa(db_url, tracker, 
     # a second export writes nothing new and keeps the file valid
     again = export_nlu(database_url=db_url, nlu_dir=nlu_dir, frozen=_frozen(tmp_path / "b", near_frozen), clock=clock)
     assert again.total == 0 and path.read_text(encoding="utf-8") == content
+
+    # `rasa data validate --fail-on-warnings` accepts the project's data with the reviewed file
+    for folder in ("rules", "stories"):
+        shutil.copytree(PROJECT_ROOT / "data" / folder, tmp_path / folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings", "--domain",
+         str(PROJECT_ROOT / "domain.yml"), "--config", str(PROJECT_ROOT / "config.yml"),
+         "--data", str(nlu_dir), str(tmp_path / "rules"), str(tmp_path / "stories")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 def test_the_cli_exports_too(db_url, tracker, team, clock, tmp_path, monkeypatch, capsys) -> None:
