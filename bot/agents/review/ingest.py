@@ -26,7 +26,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,7 @@ REVIEW_ENTITIES = ("lugar", "indicador", "anio")
 TURNS_KEPT = 8
 CONTEXT_TURNS = 3
 FUZZY_CUTOFF = 88
+GROUP_WINDOW_DAYS = 365
 EVENT_TYPES = ("user", "bot", "action", "slot", "active_loop", "session_started")
 
 _metadata = MetaData()
@@ -122,11 +123,14 @@ class GroupIndex:
     """The groups' keys in memory for one ingestion run: exact key first, then a fuzzy match
     (rapidfuzz token sort ratio) among the groups that share one of the key's two longest words."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, since: datetime | None = None) -> None:
         self.session = session
         self.exact: dict[str, ReviewGroup | int] = {}
         self.buckets: dict[str, list[str]] = defaultdict(list)
-        for gid, key in session.execute(select(ReviewGroup.id, ReviewGroup.key)):
+        stmt = select(ReviewGroup.id, ReviewGroup.key)
+        if since is not None:  # groups not seen for months are not joined again (bounded memory)
+            stmt = stmt.where(ReviewGroup.last_seen >= since)
+        for gid, key in session.execute(stmt):
             self._index(key, gid)
 
     @staticmethod
@@ -226,7 +230,7 @@ class TrackerIngestor:
     def _ingest(self, rows: list, report: IngestReport) -> None:
         batch = _Batch()
         with session_scope(self.database_url) as session:
-            groups = GroupIndex(session)
+            groups = GroupIndex(session, since=self.clock() - timedelta(days=GROUP_WINDOW_DAYS))
             conversations = self._conversations(session, {r.sender_id for r in rows})
             with session.no_autoflush:  # one flush per batch, not one per query
                 for row in rows:
