@@ -70,11 +70,14 @@ def register_review(app: FastAPI, settings: Settings, services=None) -> None:
     app.state.review = services or ReviewServices.build(settings)
     app.include_router(review_router)
 
-    for path, page in REVIEW_PAGES.items():
-        def serve(page: str = page) -> FileResponse:
+    def page_route(page: str):
+        async def serve() -> FileResponse:  # no parameters: nothing from the request picks the file
             return FileResponse(CONSOLE_DIR / page, media_type="text/html", headers={"Cache-Control": "no-store"})
 
-        app.add_api_route(path, serve, methods=["GET"], include_in_schema=False)
+        return serve
+
+    for path, page in REVIEW_PAGES.items():
+        app.add_api_route(path, page_route(page), methods=["GET"], include_in_schema=False)
 
     state: dict[str, asyncio.Task] = {}
 

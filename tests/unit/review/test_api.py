@@ -13,8 +13,7 @@ from .conftest import NOW, make_ticket
 def _api(tmp_path, db_url, team, clock, hasher, tracker):
     api = build_api(tmp_path, db_url, team, clock, hasher, "http://127.0.0.1:9", tracker_store_url=tracker.url,
                     review_ingest_seconds=0)
-    api.client.app.state.review = ReviewServices.build(
-        api.client.app.state.agents and _settings(tmp_path, db_url, tracker), clock=clock)
+    api.client.app.state.review = ReviewServices.build(_settings(tmp_path, db_url, tracker), clock=clock)
     return api
 
 
@@ -104,4 +103,6 @@ def test_pages_are_served(tmp_path, db_url, team, clock, hasher, tracker) -> Non
     for path in ("/agentes/revision", "/agentes/tablero"):
         page = api.client.get(path)
         assert page.status_code == 200 and "<main" in page.text
+        other = api.client.get(path, params={"page": "../../../pyproject.toml"})
+        assert other.text == page.text  # a query parameter never chooses the file
     assert api.client.get("/static/vendor/chart.umd.min.js").status_code == 200
