@@ -86,6 +86,8 @@ class Settings:
     tracker_store_url: str = ""
     # Delivery of notices (bot/delivery): attempts, back-off, fallbacks (e-mail, WhatsApp template)
     delivery: dict = field(default_factory=dict)
+    review_confidence_threshold: float = 0.5
+    review_ingest_seconds: int = 60
 
     @property
     def charts_dir(self) -> Path:
@@ -132,6 +134,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         privacy_job_minutes=_int(e.get("PRIVACY_JOB_MINUTES"), 60),
         tracker_store_url=tracker_store_url(e, var_dir),
         delivery=delivery_settings(e),
+        review_confidence_threshold=_float(e.get("REVIEW_CONFIDENCE_THRESHOLD"), 0.5),
+        review_ingest_seconds=_int(e.get("REVIEW_INGEST_SECONDS"), 60),
     )
 
 

@@ -115,7 +115,7 @@ class AgentAccounts:
             raise Invalid("area_desconocida", areas=unknown)
         if parsed is Role.AGENTE and not codes:
             raise Invalid("agente_sin_areas")
-        if parsed is not Role.AGENTE and codes:
+        if parsed not in (Role.AGENTE, Role.CURADOR) and codes:  # a curador may be scoped to areas
             raise Invalid("areas_solo_para_agente")
         return parsed, codes
 
@@ -181,7 +181,7 @@ class AgentAccounts:
                 raise NotFound()
             new_role = role if role is not None else agent.role
             new_areas = list(areas) if areas is not None else (
-                list(_areas_of(session, agent.id)) if new_role == Role.AGENTE.value else []
+                list(_areas_of(session, agent.id)) if new_role in (Role.AGENTE.value, Role.CURADOR.value) else []
             )
             parsed_role, codes = self._check_role_areas(new_role, new_areas)
             still_admin = parsed_role is Role.ADMIN and (active if active is not None else agent.active)

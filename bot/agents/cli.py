@@ -114,8 +114,8 @@ def register(subparsers) -> None:
         func=_create_admin
     )
     crear = sub.add_parser("crear", parents=[account], help="crea una cuenta de agente, coordinador o admin")
-    crear.add_argument("--rol", choices=("agente", "coordinador", "admin"), default="agente")
-    crear.add_argument("--areas", default="", help="códigos de área separados por comas (solo rol agente)")
+    crear.add_argument("--rol", choices=("agente", "coordinador", "admin", "curador"), default="agente")
+    crear.add_argument("--areas", default="", help="códigos de área separados por comas (rol agente; opcional para curador)")
     crear.set_defaults(func=_create_agent)
     sub.add_parser("listar", parents=[common], help="lista las cuentas").set_defaults(func=_list)
     entregar = sub.add_parser("entregar", parents=[common], help="entrega los avisos pendientes por Rasa")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.agents import outbox
@@ -42,6 +42,17 @@ from bot.tickets.workflow import OPEN_STATUSES, TicketStatus, reopen_target
 
 MAX_REASON_CHARS = 1000
 MAX_PAGE = 200
+MAX_SEARCH_CHARS = 120
+SORT_COLUMNS = {
+    "codigo": (Ticket.code_year, Ticket.code_number),
+    "estado": (Ticket.status,),
+    "area": (Ticket.area_code,),
+    "prioridad": (case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES)),),
+    "vence": (Ticket.due_at,),
+    "creado": (Ticket.created_at,),
+    "etc": (Ticket.etc_name,),
+    "asignado": (Ticket.assigned_agent_id,),
+}
 WORKING_STATUSES = (TicketStatus.ASIGNADO, TicketStatus.EN_CURSO, TicketStatus.ESPERANDO_RESPUESTA)
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
 ALL_STATUS_VALUES = tuple(s.value for s in TicketStatus)
@@ -68,6 +79,14 @@ class QueueFilters:
     assignment: str = "todos"  # todos | mios | sin_asignar
     limit: int = 50
     offset: int = 0
+    # Search (issue 15): part of the case code, requester e-mail, ETC (code or part of the name),
+    # free text of the description; sort by a column of SORT_COLUMNS ("" = urgency).
+    code: str | None = None
+    email: str | None = None
+    etc: str | None = None
+    text: str | None = None
+    sort: str = ""
+    descending: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,11 @@ def clean_message(text: str | None, *, limit: int = MAX_DESCRIPTION_CHARS, reaso
     return cleaned
 
 
+def _contains(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def normalise_code(code: str) -> str | None:
     parsed = parse_code(code)
     return str(parsed) if parsed is not None and parsed.complete else None
@@ -208,12 +232,21 @@ class AgentDesk:
             Ticket.due_at,
             Ticket.id,
         )
+        if filters.sort:
+            if filters.sort not in SORT_COLUMNS:
+                raise Invalid("orden_invalido")
+            columns = (*SORT_COLUMNS[filters.sort], Ticket.id)
+            order = tuple(c.desc() if filters.descending else c.asc() for c in columns)
         limit = max(1, min(filters.limit, MAX_PAGE))
         with session_scope(self.database_url) as session:
             total = session.execute(select(func.count(Ticket.id)).where(*conditions)).scalar_one()
-            tickets = session.execute(
-                select(Ticket).where(*conditions).order_by(*order).limit(limit).offset(max(filters.offset, 0))
+            # sort and page narrow rows (ids), then load the page's tickets: the sort never carries
+            # descriptions and transcripts (100 000 cases: docs/benchmarks.md)
+            ids = session.execute(
+                select(Ticket.id).where(*conditions).order_by(*order).limit(limit).offset(max(filters.offset, 0))
             ).scalars().all()
+            by_id = {t.id: t for t in session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars()} if ids else {}
+            tickets = [by_id[i] for i in ids if i in by_id]
             names = self._agent_names(session, {t.assigned_agent_id for t in tickets})
             return QueuePage(total=total, items=[self._item(t, names, now) for t in tickets])
 
@@ -245,6 +278,32 @@ class AgentDesk:
             conditions.append(Ticket.assigned_agent_id.is_(None))
         elif f.assignment != "todos":
             raise Invalid("asignacion_invalida")
+        return conditions + self._search_conditions(f)
+
+    @staticmethod
+    def _search_conditions(f: QueueFilters) -> list:
+        """ILIKE '%…%' searches: trigram indexes on PostgreSQL (migration review_0001)."""
+        conditions: list = []
+        terms = {}
+        for name in ("code", "email", "etc", "text"):
+            value = " ".join((getattr(f, name) or "").split())
+            if len(value) > MAX_SEARCH_CHARS:
+                raise Invalid("busqueda_larga", max=MAX_SEARCH_CHARS)
+            if value:
+                terms[name] = value
+        if "code" in terms:
+            full = normalise_code(terms["code"])
+            conditions.append(Ticket.code == full if full else Ticket.code.ilike(_contains(terms["code"].upper()),
+                                                                                   escape="\\"))
+        if "email" in terms:
+            email = terms["email"].lower()
+            conditions.append(Ticket.requester_email == email if "@" in email and "." in email.split("@")[-1]
+                              else Ticket.requester_email.ilike(_contains(email), escape="\\"))
+        if "etc" in terms:
+            conditions.append(or_(Ticket.etc_code == terms["etc"],
+                                  Ticket.etc_name.ilike(_contains(terms["etc"]), escape="\\")))
+        if "text" in terms:
+            conditions.append(Ticket.description.ilike(_contains(terms["text"]), escape="\\"))
         return conditions
 
     # ------------------------------------------------------------------ one ticket

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from bot.db import Base
 from bot.tickets.models import UTCDateTime, utcnow
 
-ROLES = ("agente", "coordinador", "admin")
+ROLES = ("agente", "coordinador", "admin", "curador")  # curador: review_0001
 OUTBOX_KINDS = ("respuesta", "solicitud_informacion", "resuelto")
 # pendiente -> enviando (leased) -> enviado (the channel took it) -> entregado / leido (the channel
 # reported it); fallido after DELIVERY_MAX_ATTEMPTS; cancelado by the retention command.

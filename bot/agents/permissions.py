@@ -5,6 +5,8 @@
   a code that does not exist.
 - ``coordinador``: every area; can also reassign a ticket to another agent.
 - ``admin``: manages the agents' accounts and reads the metrics; it works no tickets.
+- ``curador``: reviews the messages the assistant misunderstood (review inbox, issue 15); it works
+  no tickets and never sees a case. With areas it sees the review items linked to those areas only.
 
 Within its scope an ``agente`` answers, asks, resolves and transfers only the tickets it holds
 (claimed or reassigned to it); a ``coordinador`` may act on any held ticket. A ticket nobody holds
@@ -21,6 +23,7 @@ class Role(str, Enum):
     AGENTE = "agente"
     COORDINADOR = "coordinador"
     ADMIN = "admin"
+    CURADOR = "curador"
 
 
 class AgentsError(Exception):
@@ -74,6 +77,17 @@ class Principal:
     @property
     def works_tickets(self) -> bool:
         return self.role in (Role.AGENTE, Role.COORDINADOR)
+
+    @property
+    def reviews_messages(self) -> bool:
+        """The review inbox is for ``coordinador`` and ``curador``."""
+        return self.role in (Role.COORDINADOR, Role.CURADOR)
+
+    def review_scope(self) -> frozenset[str] | None:
+        """``None``: every review item; else the areas of a curador scoped to some areas."""
+        if self.role is Role.CURADOR and self.areas:
+            return self.areas
+        return None
 
     def area_scope(self) -> frozenset[str] | None:
         """``None`` for every area, else the area codes this principal may see."""

@@ -128,6 +128,15 @@ class Ticket(Base):
         CheckConstraint(_in("priority", PRIORITIES), name="priority"),
         CheckConstraint("routing_confidence >= 0 AND routing_confidence <= 1", name="routing_confidence"),
         Index("ix_tickets_area_status", "area_code", "status"),
+        # Search and sort of the agents' queue (migration review_0001, issue 15); the *_trgm
+        # indexes are trigram GIN indexes on PostgreSQL (ILIKE '%…%'), plain indexes on SQLite.
+        Index("ix_tickets_priority", "priority"),
+        Index("ix_tickets_etc_name", "etc_name"),
+        Index("ix_tickets_requester_email", "requester_email"),
+        Index("ix_tickets_status_due_at", "status", "due_at"),
+        Index("ix_tickets_status_created_at", "status", "created_at"),
+        *(Index(f"ix_tickets_{c}_trgm", c, postgresql_using="gin", postgresql_ops={c: "gin_trgm_ops"})
+          for c in ("description", "code", "requester_email", "etc_name")),
     )
 
     def __repr__(self) -> str:  # no personal data in logs

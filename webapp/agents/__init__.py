@@ -57,6 +57,56 @@ def register(app: FastAPI, settings: Settings, services: AgentServices | None = 
         return response
 
     _schedule_delivery(app)
+    register_review(app, settings)
+
+
+# ----------------------------------------------------------------------------- review and dashboard (issue 15)
+REVIEW_PAGES = {"/agentes/revision": "revision.html", "/agentes/tablero": "tablero.html"}
+
+
+def register_review(app: FastAPI, settings: Settings, services=None) -> None:
+    """Review inbox and dashboard: API, pages, and a background round that reads the new events of
+    Rasa's tracker store every ``REVIEW_INGEST_SECONDS`` (0 turns it off)."""
+    from webapp.agents.review_api import ReviewServices
+    from webapp.agents.review_api import router as review_router
+
+    app.state.review = services or ReviewServices.build(settings)
+    app.include_router(review_router)
+
+    def page_route(page: str):
+        async def serve() -> FileResponse:  # no parameters: nothing from the request picks the file
+            return FileResponse(CONSOLE_DIR / page, media_type="text/html", headers={"Cache-Control": "no-store"})
+
+        return serve
+
+    for path, page in REVIEW_PAGES.items():
+        app.add_api_route(path, page_route(page), methods=["GET"], include_in_schema=False)
+
+    state: dict[str, asyncio.Task] = {}
+
+    async def loop() -> None:
+        from starlette.concurrency import run_in_threadpool
+
+        while True:
+            await asyncio.sleep(app.state.review.ingest_seconds)
+            try:
+                await run_in_threadpool(app.state.review.ingest)
+            except Exception:  # a tracker store or database hiccup must not stop the loop
+                logger.exception("Ronda de lectura del tracker store fallida")
+
+    async def start() -> None:
+        if app.state.review.ingest_seconds > 0:
+            state["task"] = asyncio.create_task(loop())
+
+    async def stop() -> None:
+        task = state.pop("task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.add_event_handler("startup", start)
+    app.add_event_handler("shutdown", stop)
 
 
 def _schedule_delivery(app: FastAPI) -> None:

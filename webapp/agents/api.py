@@ -114,11 +114,19 @@ def queue(
     asignacion: str = Query("todos", description="todos | mios | sin_asignar"),
     limite: int = Query(50, ge=1, le=200),
     desde: int = Query(0, ge=0),
+    codigo: Optional[str] = Query(None, description="código del caso, completo o una parte"),  # noqa: UP045
+    correo: Optional[str] = Query(None, description="correo del solicitante, completo o una parte"),  # noqa: UP045
+    etc: Optional[str] = Query(None, description="código DANE de la ETC o parte de su nombre"),  # noqa: UP045
+    texto: Optional[str] = Query(None, description="texto libre en la descripción"),  # noqa: UP045
+    orden: str = Query("", description="codigo | estado | area | prioridad | vence | creado | etc | asignado; "
+                                       "vacío: vencidos primero, luego prioridad y plazo"),
+    sentido: str = Query("asc", regex="^(asc|desc)$", description="asc | desc"),
     agent: Principal = Depends(current_agent),
 ) -> s.QueueOut:
     filters = QueueFilters(
         areas=tuple(area), statuses=tuple(estado), priorities=tuple(prioridad), min_age_hours=edad_min_horas,
         max_age_hours=edad_max_horas, overdue_only=vencidos, assignment=asignacion, limit=limite, offset=desde,
+        code=codigo, email=correo, etc=etc, text=texto, sort=orden, descending=sentido == "desc",
     )
     return s.QueueOut.of(services(request).desk.queue(agent, filters))
 

@@ -47,7 +47,7 @@ class AgentOut(BaseModel):
     id: int
     email: str
     nombre: str
-    rol: str = Field(..., description="agente | coordinador | admin")
+    rol: str = Field(..., description="agente | coordinador | admin | curador")
     areas: list[str] = Field(..., description="áreas del agente (vacío: coordinador y admin)")
     activo: bool = True
     ultimo_ingreso: Optional[datetime] = None
@@ -84,7 +84,7 @@ class TeamMemberOut(BaseModel):
 class AgentCreateIn(BaseModel):
     email: str = Field(..., max_length=254)
     nombre: str = Field(..., max_length=120)
-    rol: str = Field("agente", description="agente | coordinador | admin")
+    rol: str = Field("agente", description="agente | coordinador | admin | curador")
     clave: str = Field(..., max_length=200)
     areas: list[str] = Field(default_factory=list)
 

@@ -7,6 +7,9 @@
       - texto de una consulta
       - ...
 
+``data/routing/examples/revisado.yml`` (examples accepted in the review inbox, issue 15) has no
+top-level ``area``; its ``examples`` are ``{text, area}`` pairs.
+
 ``tests/routing_holdout.yml`` (held-out, written separately) is a list of ``{text, area}``.
 """
 
@@ -34,6 +37,9 @@ def load_examples(directory: Path = ROUTING_DIR / "examples") -> list[LabelledTe
     for path in sorted(directory.glob("*.yml")):
         with open(path, encoding="utf-8") as fh:
             raw = yaml.safe_load(fh) or {}
+        if "area" not in raw:  # reviewed examples: one area per example
+            items.extend(LabelledText(text=str(e["text"]), area=str(e["area"])) for e in raw.get("examples") or [])
+            continue
         area = str(raw["area"])
         items.extend(LabelledText(text=str(t), area=area) for t in raw.get("examples") or [])
     return items

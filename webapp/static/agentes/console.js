@@ -12,7 +12,7 @@
     esperando_respuesta: "Esperando respuesta", resuelto: "Resuelto", cerrado: "Cerrado"
   };
   var PRIORITY_LABELS = { alta: "Alta", media: "Media", baja: "Baja" };
-  var ROLE_LABELS = { agente: "Agente", coordinador: "Coordinador(a)", admin: "Administrador(a)" };
+  var ROLE_LABELS = { agente: "Agente", coordinador: "Coordinador(a)", admin: "Administrador(a)", curador: "Curador(a)" };
   var EVENT_LABELS = {
     creado: "Caso creado", cambio_estado: "Cambio de estado", respuesta_agente: "Respuesta al solicitante",
     solicitud_informacion: "Solicitud de información", mensaje_usuario: "Mensaje del solicitante",
@@ -53,10 +53,13 @@
     datos_depurados: "Los datos de este caso ya fueron depurados; no se puede reabrir.",
     demasiados_intentos: "Demasiados intentos fallidos desde este equipo. Espere unos minutos e intente de nuevo.",
     demasiadas_solicitudes: "Demasiadas solicitudes seguidas. Espere un momento e intente de nuevo.",
-    solicitud_demasiado_grande: "El contenido enviado es demasiado grande."
+    solicitud_demasiado_grande: "El contenido enviado es demasiado grande.",
+    busqueda_larga: "La búsqueda es demasiado larga (máximo 120 caracteres).",
+    orden_invalido: "No se puede ordenar por esa columna."
   };
+  var PAGE = 50;
 
-  var state = { token: null, me: null, areas: [], current: null };
+  var state = { token: null, me: null, areas: [], current: null, offset: 0, total: 0, sort: "", desc: false };
   var dateFormat = new Intl.DateTimeFormat("es-CO", {
     timeZone: "America/Bogota", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit"
   });
@@ -118,6 +121,14 @@
     $("login-view").hidden = true;
     $("work-view").hidden = false;
     $("publish-view").hidden = me.rol !== "coordinador";
+    $("console-nav").hidden = false;
+    document.querySelectorAll("#console-nav [data-roles]").forEach(function (link) {
+      link.hidden = link.getAttribute("data-roles").split(" ").indexOf(me.rol) < 0;
+    });
+    var worksTickets = me.rol === "agente" || me.rol === "coordinador";
+    $("role-note").hidden = worksTickets;
+    $("queue-view").hidden = !worksTickets;
+    if (!worksTickets) { return Promise.resolve(); }
     return api("GET", "/areas").then(function (areas) {
       state.areas = areas;
       var select = $("f-area");
@@ -135,6 +146,7 @@
     state.current = null;
     sessionStorage.removeItem(TOKEN_KEY);
     $("session-box").hidden = true;
+    $("console-nav").hidden = true;
     $("work-view").hidden = true;
     $("ticket-view").hidden = true;
     $("queue-view").hidden = false;
@@ -179,6 +191,13 @@
     if (edad) { params.append("edad_min_horas", edad); }
     params.append("asignacion", $("f-asignacion").value);
     if ($("f-vencidos").checked) { params.append("vencidos", "true"); }
+    ["codigo", "correo", "etc", "texto"].forEach(function (name) {
+      var value = $("f-" + name).value.trim();
+      if (value) { params.append(name, value); }
+    });
+    if (state.sort) { params.append("orden", state.sort); params.append("sentido", state.desc ? "desc" : "asc"); }
+    params.append("limite", String(PAGE));
+    params.append("desde", String(state.offset));
     return params.toString();
   }
 
@@ -202,9 +221,42 @@
     }).catch(function () { return null; });
   }
 
+  function renderPager(page) {
+    state.total = page.total;
+    var pages = Math.max(1, Math.ceil(page.total / PAGE));
+    $("queue-page").textContent = "Página " + (Math.floor(state.offset / PAGE) + 1) + " de " + pages;
+    $("queue-prev").disabled = state.offset === 0;
+    $("queue-next").disabled = state.offset + PAGE >= page.total;
+    document.querySelectorAll("#queue th[data-sort]").forEach(function (th) {
+      var key = th.getAttribute("data-sort");
+      if (key === state.sort) { th.setAttribute("aria-sort", state.desc ? "descending" : "ascending"); } else { th.removeAttribute("aria-sort"); }
+    });
+  }
+
+  /* Cambia de página y deja el foco en el botón pulsado (o en el otro, si este quedó desactivado). */
+  function turnPage(delta, button) {
+    state.offset = Math.max(0, state.offset + delta * PAGE);
+    return loadQueue().then(function () {
+      (button.disabled ? (delta > 0 ? $("queue-prev") : $("queue-next")) : button).focus();
+      say($("queue-page").textContent + ".");
+    });
+  }
+
+  function sortBy(th) {
+    var key = th.getAttribute("data-sort");
+    state.desc = state.sort === key ? !state.desc : false;
+    state.sort = key;
+    state.offset = 0;
+    return loadQueue().then(function () {
+      th.querySelector("button").focus();
+      say("Ordenado por " + th.textContent.trim() + (state.desc ? ", descendente." : ", ascendente."));
+    });
+  }
+
   function renderQueue(page) {
     var body = $("queue-body");
     clear(body);
+    renderPager(page);
     $("queue-count").textContent = page.total === 1 ? "1 caso." : page.total + " casos.";
     page.casos.forEach(function (c) {
       var open = el("button", { type: "button", className: "link-button", "data-codigo": c.codigo }, c.codigo);
@@ -379,8 +431,13 @@
   function bind() {
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", onLogout);
-    $("filters").addEventListener("submit", function (event) { event.preventDefault(); loadQueue(); });
+    $("filters").addEventListener("submit", function (event) { event.preventDefault(); state.offset = 0; loadQueue(); });
     $("publish-form").addEventListener("submit", publishEvent);
+    $("queue-prev").addEventListener("click", function () { turnPage(-1, $("queue-prev")); });
+    $("queue-next").addEventListener("click", function () { turnPage(1, $("queue-next")); });
+    document.querySelectorAll("#queue th[data-sort]").forEach(function (th) {
+      th.querySelector("button").addEventListener("click", function () { sortBy(th); });
+    });
     $("back-to-queue").addEventListener("click", backToQueue);
     $("act-claim").addEventListener("click", function () { operate("/tomar", undefined, "Caso tomado."); });
     $("reply-form").addEventListener("submit", function (event) {
