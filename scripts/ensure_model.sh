@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:?BIN (the venv bin directory) is required}
 MODEL_CACHE=${MODEL_CACHE:-$HOME/.cache/asistente-escuela/models}
+# Rasa's training cache (one entry per graph component and input fingerprint) lives next to the
+# models, outside the clone, so a change to stories only retrains the dialogue policies.
+export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-$(dirname "$MODEL_CACHE")/rasa-cache}
 fingerprint=$(
   { find config.yml domain.yml data/nlu data/rules data/stories nlu_components bot/text.py requirements.txt \
       -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
