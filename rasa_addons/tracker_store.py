@@ -8,7 +8,15 @@ Same class, same ``events`` table as Rasa's ``SQL`` store (the review inbox read
   instead of rewriting and syncing the database file and its journal; readers (the web app, the
   review inbox) no longer block the writer; ``busy_timeout`` waits instead of failing when they do;
 * an index on ``(sender_id, type_name, timestamp)`` for the "latest session start" subquery that Rasa
-  runs at every retrieve and save.
+  runs at every retrieve and save;
+* the tracker just saved is kept in memory (the last ``CACHE_SIZE`` conversations) and handed back,
+  once, by the next ``retrieve`` of that conversation, instead of reading and replaying all its
+  events again (the cost that grows with the length of the conversation). Every event is still
+  written to the table at every save. The cached object is taken out of the cache when handed out,
+  so a message that fails before its save leaves nothing stale behind; it is only used when it
+  still has exactly the events that were saved and one session (otherwise: the table, as Rasa does).
+  Valid because the embedded default is ONE Rasa process (in-memory lock store: Rasa refuses several
+  Sanic workers with it); production, with replicas, uses Rasa's own SQL store on PostgreSQL.
 
 ``synchronous=NORMAL`` in WAL mode survives a crash of the process; a power cut can lose the last
 commits, never corrupt the file. Production uses PostgreSQL (config/endpoints.production.yml).
@@ -22,11 +30,16 @@ endpoints.yml::
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import QueuePool
+
+CACHE_SIZE = 256
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
 INDEX = "CREATE INDEX IF NOT EXISTS ix_events_sender_type_ts ON events (sender_id, type_name, timestamp)"
@@ -55,3 +68,22 @@ class SQLiteTrackerStore(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         with self.engine.begin() as conn:
             conn.exec_driver_sql(INDEX)
+        self._saved: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
+        self.cache_hits = 0
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        cached = self._saved.pop(sender_id, None)
+        if cached is not None:
+            tracker, saved_events = cached
+            if len(tracker.events) == saved_events:
+                self.cache_hits += 1
+                return tracker
+        return await super().retrieve(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        self._saved.pop(tracker.sender_id, None)
+        await super().save(tracker)
+        if sum(1 for e in tracker.events if isinstance(e, SessionStarted)) <= 1:
+            self._saved[tracker.sender_id] = (tracker, len(tracker.events))
+            while len(self._saved) > CACHE_SIZE:
+                self._saved.popitem(last=False)

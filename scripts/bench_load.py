@@ -103,7 +103,7 @@ class RssSampler(threading.Thread):
         self._halt = threading.Event()
 
     @staticmethod
-    def _children() -> dict[int, list[int]]:
+    def process_children() -> dict[int, list[int]]:
         kids: dict[int, list[int]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -128,7 +128,7 @@ class RssSampler(threading.Thread):
         return 0
 
     @staticmethod
-    def _name(pid: int) -> str:
+    def proc_name(pid: int) -> str:
         try:
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
@@ -142,7 +142,7 @@ class RssSampler(threading.Thread):
         return text[:40]
 
     def sample(self) -> None:
-        kids = self._children()
+        kids = self.process_children()
         pids, todo = [], [self.root_pid]
         while todo:
             pid = todo.pop()
@@ -153,7 +153,7 @@ class RssSampler(threading.Thread):
             rss = self._rss_kib(pid)
             total += rss
             if rss > self.peaks.get(pid, ("", 0))[1]:
-                self.peaks[pid] = (self._name(pid), rss)
+                self.peaks[pid] = (self.proc_name(pid), rss)
         self.peak_total = max(self.peak_total, total)
 
     def run(self) -> None:
@@ -296,17 +296,26 @@ def parse_latency(port: int, n: int = 30) -> float:
     return round(statistics.median(lat), 1)
 
 
-def wait_first_answer(port: int, proc: subprocess.Popen, t0: float, timeout: float = 600) -> float:
-    """Seconds from ``t0`` to the first non-empty answer to "hola" on the REST channel."""
+def wait_first_answer(port: int, proc: subprocess.Popen, t0: float, timeout: float = 900) -> float:
+    """Seconds from ``t0`` to the first non-empty answer to "hola" on the REST channel.
+
+    Polls ``/status`` first (no conversation lock), then asks with a new conversation at every try:
+    a request accepted while the model was still loading must not hold the lock of the next one."""
     deadline = time.monotonic() + timeout
-    sender = f"arranque-{uuid.uuid4().hex[:8]}"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"el proceso terminó con {proc.returncode} antes de responder")
         try:
-            status, body = Client(port, timeout=30).say(sender, "hola")
-            if status == 200 and body:
-                return round(time.monotonic() - t0, 1)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/status")
+            ready = conn.getresponse().status in (200, 401, 403)  # up (with --auth-token: 401)
+            conn.close()
+            if ready:
+                client = Client(port, timeout=60)
+                status, body = client.say(f"arranque-{uuid.uuid4().hex[:8]}", "hola")
+                client.close()
+                if status == 200 and body:
+                    return round(time.monotonic() - t0, 1)
         except OSError:
             pass
         time.sleep(0.25)
@@ -411,6 +420,81 @@ def start_stock(tmp: Path) -> Bot:
     return Bot("stock", port, proc, sampler, cold, training, "rasa init --no-prompt (incluye entrenar)")
 
 
+# ------------------------------------------------------------------------------------- profile
+# Inclusive share of the samples whose stack passes through each part (parts can overlap).
+PROFILE_PARTS = [
+    ("TEDPolicy", ("ted_policy.py",)),
+    ("UnexpecTEDIntentPolicy", ("unexpected_intent_policy.py",)),
+    ("featurizar el historial (tracker featurizers)", ("tracker_featurizers.py",)),
+    ("RulePolicy", ("rule_policy.py",)),
+    ("MemoizationPolicy", ("memoization.py",)),
+    ("DIETClassifier", ("diet_classifier.py",)),
+    ("ResponseSelector", ("response_selector.py",)),
+    ("spaCy", ("spacy/", "thinc/")),
+    ("CountVectorsFeaturizer", ("count_vectors_featurizer.py",)),
+    ("tracker store (retrieve + save)", ("tracker_store.py",)),
+    ("SQLAlchemy", ("sqlalchemy/",)),
+    ("llamadas al servidor de acciones", ("rasa/core/actions/action.py", "aiohttp/")),
+    ("lock store", ("lock_store.py",)),
+    ("Sanic / HTTP", ("sanic/",)),
+    ("TensorFlow", ("tensorflow/",)),
+    ("acciones del proyecto (actions/)", ("/actions/",)),
+    ("bot/ (indicadores, lugares, casos...)", ("/bot/",)),
+    ("matplotlib (gráficas)", ("matplotlib/",)),
+    ("rasa_sdk", ("rasa_sdk/",)),
+]
+
+
+def profile_breakdown(raw_file: Path, top: int = 12) -> dict:
+    """Parts and hottest functions of a py-spy ``--format raw`` file (collapsed stacks)."""
+    total, parts, selfs = 0, dict.fromkeys((n for n, _ in PROFILE_PARTS), 0), {}
+    for line in raw_file.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        for name, needles in PROFILE_PARTS:
+            if any(needle in stack for needle in needles):
+                parts[name] += n
+        leaf = stack.rsplit(";", 1)[-1]
+        selfs[leaf] = selfs.get(leaf, 0) + n
+    pct = lambda n: round(100 * n / total, 1) if total else 0.0  # noqa: E731
+    return {"muestras": total,
+            "partes_pct": {k: pct(v) for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v},
+            "funciones_propias_pct": {k: pct(v) for k, v in sorted(selfs.items(), key=lambda kv: -kv[1])[:top]}}
+
+
+def run_profile(bot: Bot, out: Path, users: int, turns: int, max_seconds: float) -> dict:
+    """py-spy on Rasa and on the action server while ``users`` × ``turns`` run."""
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    kids = RssSampler.process_children()
+    pids, todo = {}, [bot.proc.pid]
+    while todo:
+        pid = todo.pop()
+        name = RssSampler.proc_name(pid)
+        if name in ("rasa", "servidor de acciones"):
+            pids[name] = pid
+        todo.extend(kids.get(pid, []))
+    out.mkdir(parents=True, exist_ok=True)
+    spies = {name: subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "50", "--format", "raw",
+                                     "--nonblocking", "--output", str(out / f"{name.replace(' ', '_')}.txt")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for name, pid in pids.items()}
+    time.sleep(2)
+    res = run_load(bot.port, f"{bot.name}-perfil", users, turns, max_seconds)
+    for proc in spies.values():
+        proc.send_signal(signal.SIGINT)
+    for proc in spies.values():
+        proc.wait(timeout=60)
+    result = {"carga": asdict(res)}
+    for name in spies:
+        raw = out / f"{name.replace(' ', '_')}.txt"
+        if raw.exists():
+            result[name] = profile_breakdown(raw)
+    return result
+
+
 # ------------------------------------------------------------------------------------------ main
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "–"
@@ -424,10 +508,24 @@ def main() -> int:
     ap.add_argument("--only", choices=("asistente", "stock"))
     ap.add_argument("--json", default=str(ROOT / "results" / "bench_load.json"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
+    ap.add_argument("--profile", metavar="DIR", help="instead of the comparison: py-spy on the assistant's Rasa "
+                    "and action server under --users × --turns (default 8 × 20); raw stacks in DIR")
     args = ap.parse_args()
     levels = list(zip((int(u) for u in args.users.split(",")), (int(t) for t in args.turns.split(",")), strict=True))
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    if args.profile:
+        users, turns = (levels[0] if args.users != "1,8,32" else (8, 20))
+        bot = start_assistant(tmp)
+        try:
+            warm_up(bot.port, bot.name)
+            result = run_profile(bot, Path(args.profile), users, turns, args.max_seconds)
+        finally:
+            stop(bot.proc)
+        result["maquina"] = machine()
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        Path(args.profile, "perfil.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        return 0
     report: dict = {"maquina": machine(), "niveles": levels, "bots": {}}
     bots: list[Bot] = []
     try:

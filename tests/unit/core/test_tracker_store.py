@@ -41,7 +41,7 @@ async def test_round_trip_and_incremental_save(tmp_path):
     await store.save(tracker)
     tracker.update(rasa_events.UserUttered("gracias", {"name": "saludo", "confidence": 0.8}))
     await store.save(tracker)  # only the new event is appended
-    again = await store.retrieve("u-1")
+    again = await SQLiteTrackerStore(domain=DOMAIN, db=str(db)).retrieve("u-1")  # another process: the table
     assert again is not None
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
     assert again.get_slot("lugar") == "Cartagena"
@@ -61,3 +61,23 @@ def test_endpoints_of_the_embedded_default_name_it():
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     assert endpoints["tracker_store"]["type"] == "rasa_addons.tracker_store.SQLiteTrackerStore"
     assert endpoints["tracker_store"]["db"] == "var/rasa_tracker.db"
+
+
+async def test_the_saved_tracker_is_handed_back_once_and_only_while_unchanged(tmp_path):
+    store = SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "tracker.db"))
+    tracker = _conversation("u-2")
+    await store.save(tracker)
+    assert await store.retrieve("u-2") is tracker  # no read, no replay
+    again = await store.retrieve("u-2")  # handed out once: now from the table
+    assert again is not tracker and [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+
+    await store.save(again)
+    again.update(rasa_events.UserUttered("sin guardar", {"name": "saludo", "confidence": 0.5}))
+    fresh = await store.retrieve("u-2")  # changed after its save: the table is the truth
+    assert fresh is not again and "sin guardar" not in [getattr(e, "text", None) for e in fresh.events]
+
+    # a second session in the same object: the table decides what the latest session is
+    fresh.update(rasa_events.ActionExecuted("action_session_start", timestamp=time.time() + 1.001))
+    fresh.update(rasa_events.SessionStarted(timestamp=time.time() + 1))
+    await store.save(fresh)
+    assert await store.retrieve("u-2") is not fresh
