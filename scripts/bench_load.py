@@ -358,15 +358,30 @@ def _pg_databases() -> None:
     conn.close()
 
 
-def start_assistant(tmp: Path) -> Bot:
+EMBEDDED_STORES = {
+    # the embedded default of endpoints.yml
+    "embebido": "  type: rasa_addons.tracker_store.SQLiteTrackerStore\n  db: {db}\n",
+    # what it was before issue 11: Rasa's SQL store on the same SQLite file
+    "embebido-rasa-sql": "  type: SQL\n  dialect: sqlite\n  db: {db}\n",
+}
+
+
+def start_assistant(tmp: Path, endpoints: str = "config/endpoints.production.yml", extra_env: dict | None = None,
+                    model: str | None = None) -> Bot:
     env_bin = {**os.environ, "BIN": str(BIN)}
-    model = subprocess.run(["scripts/ensure_model.sh"], cwd=ROOT, env=env_bin, check=True, capture_output=True,
-                           text=True).stdout.strip().splitlines()[-1]
+    if model is None:
+        model = subprocess.run(["scripts/ensure_model.sh"], cwd=ROOT, env=env_bin, check=True, capture_output=True,
+                               text=True).stdout.strip().splitlines()[-1]
     cache = Path(os.environ.get("MODEL_CACHE", Path.home() / ".cache/asistente-escuela/models"))
     recorded = cache / (Path(model).name.removesuffix(".tar.gz") + ".train-seconds")
     training = float(recorded.read_text()) if recorded.exists() else None
     _pg_databases()
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    if endpoints in EMBEDDED_STORES:  # endpoints.yml's configuration on the free ports of this run
+        path = tmp / "endpoints.yml"
+        path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\ntracker_store:\n'
+                        + EMBEDDED_STORES[endpoints].format(db=tmp / "rasa_tracker.db"), encoding="utf-8")
+        endpoints = str(path)
     credentials = tmp / "credentials.yml"
     credentials.write_text("rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
                            "  session_persistence: true\n", encoding="utf-8")
@@ -374,7 +389,7 @@ def start_assistant(tmp: Path) -> Bot:
         **os.environ,
         "APP_VAR_DIR": str(tmp / "var"),
         "DATABASE_URL": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{APP_DB}",
-        "RASA_ENDPOINTS": "config/endpoints.production.yml",
+        "RASA_ENDPOINTS": endpoints,
         "RASA_CREDENTIALS": str(credentials),
         "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
@@ -383,6 +398,7 @@ def start_assistant(tmp: Path) -> Bot:
         "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
         "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": REDIS_DB, "TICKET_LOCK_LIFETIME": "300",
         "DATOS_GOV_ENABLED": "false", "RASA_TELEMETRY_ENABLED": "false",
+        **(extra_env or {}),
     }
     log = (tmp / "asistente.log").open("wb")
     t0 = time.monotonic()
@@ -400,15 +416,20 @@ def start_assistant(tmp: Path) -> Bot:
                "medido al entrenar (scripts/ensure_model.sh)" if training else "modelo de la caché: sin cifra")
 
 
-def start_stock(tmp: Path) -> Bot:
-    project = tmp / "stock"
-    project.mkdir()
+def start_stock(tmp: Path, keep_dir: str | None = None) -> Bot:
+    """``rasa init --no-prompt`` (trains) in a temporary folder, or once in ``keep_dir`` and reused."""
+    project = Path(keep_dir) if keep_dir else tmp / "stock"
     env = {k: v for k, v in os.environ.items() if k != "RASA_CACHE_DIRECTORY"}
     env["RASA_TELEMETRY_ENABLED"] = "false"
-    t0 = time.monotonic()
-    subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], cwd=tmp, env=env,
-                   check=True, stdout=(tmp / "stock-init.log").open("wb"), stderr=subprocess.STDOUT)
-    training = round(time.monotonic() - t0, 1)
+    timing = project / "init-seconds.txt"
+    if not timing.exists():
+        shutil.rmtree(project, ignore_errors=True)
+        project.mkdir(parents=True)
+        t0 = time.monotonic()
+        subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], cwd=tmp, env=env,
+                       check=True, stdout=(tmp / "stock-init.log").open("wb"), stderr=subprocess.STDOUT)
+        timing.write_text(f"{time.monotonic() - t0:.1f}")
+    training = float(timing.read_text())
     port = free_port()
     log = (tmp / "stock.log").open("wb")
     t0 = time.monotonic()
@@ -508,15 +529,23 @@ def main() -> int:
     ap.add_argument("--only", choices=("asistente", "stock"))
     ap.add_argument("--json", default=str(ROOT / "results" / "bench_load.json"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
+    ap.add_argument("--endpoints", default="config/endpoints.production.yml",
+                    help="Rasa endpoints of the assistant; 'embebido' = endpoints.yml (SQLite tracker store of "
+                    "rasa_addons), 'embebido-rasa-sql' = the same with Rasa's own SQL store (before issue 11)")
+    ap.add_argument("--stock-dir", help="train the stock bot once in this folder and reuse it in later runs")
+    ap.add_argument("--model", help="model of the assistant (default: scripts/ensure_model.sh)")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra environment of the assistant (e.g. TF_INTRA_OP_PARALLELISM_THREADS=1)")
     ap.add_argument("--profile", metavar="DIR", help="instead of the comparison: py-spy on the assistant's Rasa "
                     "and action server under --users × --turns (default 8 × 20); raw stacks in DIR")
     args = ap.parse_args()
     levels = list(zip((int(u) for u in args.users.split(",")), (int(t) for t in args.turns.split(",")), strict=True))
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    extra_env = dict(item.split("=", 1) for item in args.env)
     if args.profile:
         users, turns = (levels[0] if args.users != "1,8,32" else (8, 20))
-        bot = start_assistant(tmp)
+        bot = start_assistant(tmp, args.endpoints, extra_env, args.model)
         try:
             warm_up(bot.port, bot.name)
             result = run_profile(bot, Path(args.profile), users, turns, args.max_seconds)
@@ -526,15 +555,15 @@ def main() -> int:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         Path(args.profile, "perfil.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
         return 0
-    report: dict = {"maquina": machine(), "niveles": levels, "bots": {}}
+    report: dict = {"maquina": machine(), "niveles": levels, "bots": {}, "endpoints": args.endpoints, "env": extra_env}
     bots: list[Bot] = []
     try:
         if args.only != "stock":
             print("· Arrancando el asistente (scripts/run.py, configuración de producción)...", flush=True)
-            bots.append(start_assistant(tmp))
+            bots.append(start_assistant(tmp, args.endpoints, extra_env, args.model))
         if args.only != "asistente":
             print("· Entrenando y arrancando el bot de `rasa init`...", flush=True)
-            bots.append(start_stock(tmp))
+            bots.append(start_stock(tmp, args.stock_dir))
         for bot in bots:
             warm_up(bot.port, bot.name)
             report["bots"][bot.name] = {"arranque_s": bot.cold_start_s, "entrenamiento_s": bot.training_s,
