@@ -5,6 +5,7 @@ The decisions are plain Python in :mod:`bot.repair`; this module turns them into
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -27,8 +28,14 @@ def leave_form(target: str) -> list[EventType]:
     return [SlotSet(REQUESTED, None), SlotSet(S_ASKED, None), ActiveLoop(None), FollowupAction(target)]
 
 
-class RepairingFormValidation(FormValidationAction):
-    """A form validation that lets go on a request for something else and never asks a third time."""
+class RepairingFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
+    """A form validation that lets go on a request for something else and never asks a third time.
+
+    Abstract (rasa_sdk registers every concrete subclass of Action it finds, and a base class without
+    a name stops the action server from starting)."""
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = _intent(tracker)
