@@ -455,25 +455,33 @@ PROFILE_PARTS = [
     ("CountVectorsFeaturizer", ("count_vectors_featurizer.py",)),
     ("tracker store (retrieve + save)", ("tracker_store.py",)),
     ("SQLAlchemy", ("sqlalchemy/",)),
-    ("llamadas al servidor de acciones", ("rasa/core/actions/action.py", "aiohttp/")),
+    ("llamadas HTTP al servidor de acciones", ("rasa/utils/endpoints.py", "aiohttp/")),
     ("lock store", ("lock_store.py",)),
     ("Sanic / HTTP", ("sanic/",)),
-    ("TensorFlow", ("tensorflow/",)),
-    ("acciones del proyecto (actions/)", ("/actions/",)),
-    ("bot/ (indicadores, lugares, casos...)", ("/bot/",)),
+    ("TensorFlow", ("tensorflow/", "keras/")),
+    ("JSON", ("json/",)),
+    ("acciones del proyecto (actions/)", (f"{ROOT}/actions/",)),
+    ("bot/ (indicadores, lugares, casos...)", (f"{ROOT}/bot/",)),
     ("matplotlib (gráficas)", ("matplotlib/",)),
     ("rasa_sdk", ("rasa_sdk/",)),
 ]
 
 
+# the event loop waiting for work (uvloop is C: the Python leaf is Sanic's serve)
+IDLE_LEAVES = ("serve (sanic/server/runners.py",)
+
+
 def profile_breakdown(raw_file: Path, top: int = 12) -> dict:
-    """Parts and hottest functions of a py-spy ``--format raw`` file (collapsed stacks)."""
-    total, parts, selfs = 0, dict.fromkeys((n for n, _ in PROFILE_PARTS), 0), {}
+    """Parts and hottest functions of a py-spy ``--format raw`` file (collapsed stacks), in % of busy samples."""
+    total, idle, parts, selfs = 0, 0, dict.fromkeys((n for n, _ in PROFILE_PARTS), 0), {}
     for line in raw_file.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         n = int(count)
+        if stack.rsplit(";", 1)[-1].startswith(IDLE_LEAVES):
+            idle += n
+            continue
         total += n
         for name, needles in PROFILE_PARTS:
             if any(needle in stack for needle in needles):
@@ -481,7 +489,7 @@ def profile_breakdown(raw_file: Path, top: int = 12) -> dict:
         leaf = stack.rsplit(";", 1)[-1]
         selfs[leaf] = selfs.get(leaf, 0) + n
     pct = lambda n: round(100 * n / total, 1) if total else 0.0  # noqa: E731
-    return {"muestras": total,
+    return {"muestras_ocupado": total, "muestras_en_espera": idle,
             "partes_pct": {k: pct(v) for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v},
             "funciones_propias_pct": {k: pct(v) for k, v in sorted(selfs.items(), key=lambda kv: -kv[1])[:top]}}
 
