@@ -77,14 +77,10 @@ def main() -> int:
     if (ROOT / "scripts" / "render_credentials.py").exists() and "RASA_CREDENTIALS" not in os.environ:
         credentials = "var/credentials.yml"
         subprocess.run([str(BIN / "python"), "scripts/render_credentials.py", credentials], cwd=ROOT, env=env, check=True)
-    print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
-    subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
-
     procs: list[subprocess.Popen] = []
     try:
-        procs.append(
-            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port], "el servidor de acciones", env)
-        )
+        # Rasa first: loading its model is the longest part of the start and needs no database, so the
+        # database is prepared meanwhile (issue 11); the action server needs it prepared.
         procs.append(
             start(
                 [str(BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--port", rasa_port, "--model", args.model,
@@ -92,6 +88,11 @@ def main() -> int:
                 "Rasa",
                 env,
             )
+        )
+        print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
+        subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
+        procs.append(
+            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port], "el servidor de acciones", env)
         )
         web = (ROOT / "webapp" / "__main__.py").exists()
         if web:
