@@ -567,7 +567,7 @@ def main() -> int:
     bots: list[Bot] = []
     try:
         if args.only != "stock":
-            print("· Arrancando el asistente (scripts/run.py, configuración de producción)...", flush=True)
+            print(f"· Arrancando el asistente (scripts/run.py, {args.endpoints})...", flush=True)
             bots.append(start_assistant(tmp, args.endpoints, extra_env, args.model))
         if args.only != "asistente":
             print("· Entrenando y arrancando el bot de `rasa init`...", flush=True)
