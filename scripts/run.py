@@ -68,6 +68,10 @@ def main() -> int:
     args = parser.parse_args()
     load_dotenv(ROOT / ".env")
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
+    # TensorFlow: one thread per operation unless set (docs/benchmarks.md, issue 11: a bit more msg/s with
+    # 8 users on 2 cores shared with the action server and the web app)
+    env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     rasa_port = env.get("RASA_PORT", "5005")
     actions_port = env.get("ACTIONS_PORT", "5055")
     web_port = env.get("WEB_PORT", "8000")
