@@ -323,13 +323,38 @@ def wait_first_answer(port: int, proc: subprocess.Popen, t0: float, timeout: flo
 
 
 def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+    """Stop a bot and every process under it: SIGINT first (run.py stops its children), then the
+    process group of each one still alive (run.py starts each child in a session of its own; a
+    SIGINT ignored by a background shell, or a SIGKILL of run.py, would leave them running)."""
+    kids = RssSampler.process_children()
+    tree, todo = [], [proc.pid]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(kids.get(pid, []))
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=20)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = [pid for pid in tree if _running(pid)]
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                group = os.getpgid(pid)
+                if group != os.getpgrp():  # never this benchmark's own group
+                    os.killpg(group, sig)
+        deadline = time.monotonic() + 15
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = [pid for pid in alive if _running(pid)]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 # -------------------------------------------------------------------------------------- the bots
