@@ -14,7 +14,7 @@ export BIN
 REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 
-.PHONY: help install run test lint unit validate train conversations integration browser chromium eval bench clean
+.PHONY: help install run test lint unit validate train conversations integration browser e2e chromium eval bench clean
 
 help:
 	@echo "make run    instala lo que falte, entrena si cambió algo y arranca todo (Ctrl-C detiene)"
@@ -75,7 +75,12 @@ browser: install chromium
 integration: install
 	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/integration
 
-test: install lint unit validate conversations integration browser
+# integration + browser tests in ONE pytest session: one prepared database, one action server and
+# one embedded Rasa shared by both (tests/stack.py)
+e2e: install chromium
+	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/integration tests/browser
+
+test: install lint unit validate conversations e2e
 	@echo "Todas las pruebas pasaron."
 
 # Frozen evaluation sets (tests/eval/README.md): aggregate figures only. ~30-40 min on 2 cores.

@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:?BIN (the venv bin directory) is required}
 MODEL_CACHE=${MODEL_CACHE:-$HOME/.cache/asistente-escuela/models}
+# Rasa's training cache (one entry per graph component and input fingerprint) lives next to the
+# models, outside the clone, so a change to stories only retrains the dialogue policies.
+export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-$(dirname "$MODEL_CACHE")/rasa-cache}
 fingerprint=$(
   { find config.yml domain.yml data/nlu data/rules data/stories nlu_components bot/text.py requirements.txt \
       -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
@@ -19,13 +22,18 @@ if [ ! -f "models/$name.tar.gz" ]; then
     cp "$MODEL_CACHE/$name.tar.gz" "models/$name.tar.gz"
   else
     echo "Entrenando el modelo ($name): los datos, el dominio o la configuración cambiaron..." >&2
+    started=$(date +%s)
     "$BIN/rasa" train --config config.yml --domain domain.yml --data data/nlu data/rules data/stories \
       --out models --fixed-model-name "$name" >&2
+    # training time, read by scripts/bench_load.py (docs/benchmarks.md)
+    echo "$(( $(date +%s) - started ))" > "$MODEL_CACHE/$name.train-seconds"
     cp "models/$name.tar.gz" "$MODEL_CACHE/$name.tar.gz.tmp" && mv "$MODEL_CACHE/$name.tar.gz.tmp" "$MODEL_CACHE/$name.tar.gz"
   fi
 else
   echo "El modelo está al día ($name)." >&2
 fi
 # keep the cache small: the 5 most recent models
-ls -1t "$MODEL_CACHE"/model-*.tar.gz 2>/dev/null | tail -n +6 | xargs -r rm -f
+ls -1t "$MODEL_CACHE"/model-*.tar.gz 2>/dev/null | tail -n +6 | while read -r old; do
+  rm -f "$old" "${old%.tar.gz}.train-seconds"
+done
 echo "models/$name.tar.gz"

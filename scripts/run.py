@@ -93,6 +93,10 @@ def main() -> int:
     ensure_secret("RASA_TOKEN")  # Rasa's HTTP API needs it (the web app sends it); see docs/security.md
     ensure_secret("WEB_SESSION_SECRET")  # signs the web chat's session ids
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
+    # TensorFlow: one thread per operation unless set (docs/benchmarks.md, issue 11: a bit more msg/s with
+    # 8 users on 2 cores shared with the action server and the web app)
+    env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     rasa_port = env.get("RASA_PORT", "5005")
     actions_port = env.get("ACTIONS_PORT", "5055")
     web_port = env.get("WEB_PORT", "8000")
@@ -102,16 +106,10 @@ def main() -> int:
     if "RASA_CREDENTIALS" not in os.environ:
         credentials = "var/credentials.yml"
         subprocess.run([str(BIN / "python"), "scripts/render_credentials.py", credentials], cwd=ROOT, env=env, check=True)
-    print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
-    subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
-
     procs: list[subprocess.Popen] = []
     try:
-        procs.append(
-            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port,
-                   "--logging-config-file", "config/logging.yml"],
-                  "el servidor de acciones", dict(env, SANIC_HOST=env.get("ACTIONS_HOST", "127.0.0.1")))
-        )
+        # Rasa first: loading its model is the longest part of the start and needs no database, so the
+        # database is prepared meanwhile (issue 11); the action server needs it prepared.
         procs.append(
             start(
                 [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
@@ -121,6 +119,13 @@ def main() -> int:
                 "Rasa",
                 env,
             )
+        )
+        print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
+        subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
+        procs.append(
+            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port,
+                   "--logging-config-file", "config/logging.yml"],
+                  "el servidor de acciones", dict(env, SANIC_HOST=env.get("ACTIONS_HOST", "127.0.0.1")))
         )
         procs.append(start([str(BIN / "python"), "-m", "bot", "avisos", "trabajar"], "el envío de avisos", env))
         procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))

@@ -15,14 +15,11 @@ import re
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 from fastapi.testclient import TestClient
-
-from tests.integration.conftest import start_rasa
 
 pytestmark = pytest.mark.rasa_server
 
@@ -88,29 +85,6 @@ class WebChat:
         self.sio.disconnect()
 
 
-@pytest.fixture(scope="module")
-def stack(processes, model_path, action_server, base_env, tmp_path_factory):
-    from bot.migrate import upgrade
-
-    database_url = f"sqlite:///{Path(base_env['APP_VAR_DIR']) / 'app.db'}"  # what the action server uses
-    upgrade(database_url)
-    tmp = tmp_path_factory.mktemp("agents-roundtrip")
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_server}"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    credentials = tmp / "credentials.yml"
-    credentials.write_text(
-        "rest:\nchannels.webchat.SocketIOInput:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
-        "  session_persistence: true\n",
-        encoding="utf-8",
-    )
-    rasa_url = start_rasa(processes, model_path, endpoints, "rasa-agents", credentials)
-    return {"rasa": rasa_url, "db": database_url, "var": base_env["APP_VAR_DIR"]}
-
-
 def _tracker(rasa_url: str, conversation_id: str) -> dict:
     response = requests.get(f"{rasa_url}/conversations/{conversation_id}/tracker", timeout=30)
     response.raise_for_status()
@@ -147,16 +121,16 @@ def test_reply_reaches_the_web_chat_and_the_rating_is_stored(stack) -> None:
     from webapp.agents.services import AgentServices
     from webapp.app import create_app
 
-    chat = WebChat(stack["rasa"])
+    chat = WebChat(stack.rasa)
     try:
-        code = _open_case(chat, stack["rasa"])
+        code = _open_case(chat, stack.rasa)
 
-        settings = load_settings({"APP_VAR_DIR": stack["var"], "DATABASE_URL": stack["db"], "RASA_URL": stack["rasa"],
+        settings = load_settings({"APP_VAR_DIR": stack.var_dir, "DATABASE_URL": stack.database_url, "RASA_URL": stack.rasa,
                                   "RASA_TIMEOUT": "60", "AGENT_DELIVERY_RETRY_SECONDS": "0"})
         app = create_app(settings)
         hasher = PasswordHasher(rounds=4)
         app.state.agents = AgentServices.build(settings, hasher=hasher)
-        AgentAccounts(database_url=stack["db"], hasher=hasher).create_agent(
+        AgentAccounts(database_url=stack.database_url, hasher=hasher).create_agent(
             email="coordinacion@mineducacion.gov.co", name="Coordinación", role="coordinador", password=PASSWORD
         )
         client = TestClient(app)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.conftest import ROOT, start_rasa
+from tests.integration.conftest import ROOT, launch_rasa, wait_until
 
 pytestmark = [pytest.mark.rasa_server, pytest.mark.postgres, pytest.mark.redis]
 
@@ -53,9 +53,12 @@ def replicas(processes, model_path, action_server):
         # the whole queue of one conversation must fit in the lock's lifetime (Rasa's default is 60 s)
         "TICKET_LOCK_LIFETIME": "300",
     }
-    processes.env.update(env)
     endpoints = ROOT / "config" / "endpoints.production.yml"
-    return [start_rasa(processes, model_path, endpoints, f"rasa-replica-{i}") for i in (1, 2)]
+    # both replicas load their model at the same time, then both must answer
+    started = [launch_rasa(processes, model_path, endpoints, f"rasa-replica-{i}", extra_env=env) for i in (1, 2)]
+    for url, proc in started:
+        wait_until(f"{url}/status", proc)
+    return [url for url, _proc in started]
 
 
 def say(url: str, sender: str, text: str) -> list[dict]:

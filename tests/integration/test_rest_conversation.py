@@ -9,23 +9,13 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.conftest import start_rasa
-
 pytestmark = pytest.mark.rasa_server
 
 
 @pytest.fixture(scope="module")
-def rasa_url(processes, model_path, action_server, tmp_path_factory) -> str:
-    tmp = tmp_path_factory.mktemp("embedded")
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_server}"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    credentials = tmp / "credentials.yml"
-    credentials.write_text("rest:\n", encoding="utf-8")
-    return start_rasa(processes, model_path, endpoints, "rasa-embedded", credentials)
+def rasa_url(stack) -> str:
+    """The session's embedded Rasa (SQLite tracker store, REST channel), shared with the other tests."""
+    return stack.rasa
 
 
 def say(rasa_url: str, sender: str, text: str) -> list[dict]:
