@@ -50,6 +50,11 @@ def replicas(processes, model_path, action_server):
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": "6379",
         "REDIS_DB": "3",
+        "RABBITMQ_HOST": "127.0.0.1",
+        "RABBITMQ_PORT": "5672",
+        "RABBITMQ_USER": "guest",
+        "RABBITMQ_PASSWORD": "guest",
+        "RABBITMQ_QUEUE": "asistente_eventos_test",
         # the whole queue of one conversation must fit in the lock's lifetime (Rasa's default is 60 s)
         "TICKET_LOCK_LIFETIME": "300",
     }
