@@ -36,6 +36,10 @@ UNAVAILABLE_RESPONSE = "utter_servicio_no_disponible"
 PENDING_RESPONSE = "utter_caso_en_espera"
 # action -> the slot that must still be set when it is retried (else the user moved on: dropped)
 RETRIED_ACTIONS = {"action_crear_caso": "caso_confirmado"}
+# form validation action -> slots it may let through unvalidated while the action server is down
+# (the final "¿Lo envío?" answer: the case is then kept as pending instead of being asked forever;
+# the ticket service validates every field again when the case is created)
+PASS_THROUGH_WHEN_DOWN = {"validate_caso_form": frozenset({"caso_confirmado"})}
 LEASE_SECONDS = 120
 
 _retry_state: contextvars.ContextVar[dict[str, bool] | None] = contextvars.ContextVar("retry_state", default=None)
@@ -127,6 +131,24 @@ def _said_this_turn(tracker: Any, response: str) -> bool:
     return False
 
 
+def _pass_through(action: str, tracker: Any) -> list | None:
+    """The form's slot candidates, unvalidated, when they are all allowed for ``action``; else None."""
+    from rasa.shared.core.events import ActionExecuted, SlotSet
+
+    allowed = PASS_THROUGH_WHEN_DOWN.get(action)
+    if not allowed:
+        return None
+    candidates = []
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            break
+        if isinstance(event, SlotSet):
+            candidates.append(event)
+    if candidates and all(e.key in allowed for e in candidates):
+        return list(reversed(candidates))
+    return None
+
+
 def install(*, redis_client: Any | None, key_prefix: str) -> None:
     """Wrap ``RemoteAction.run`` (once per process) and set where pending calls are kept."""
     _state["pending"] = RedisPending(redis_client, f"{key_prefix}:acciones_pendientes") if redis_client else MemoryPending()
@@ -146,6 +168,9 @@ def install(*, redis_client: Any | None, key_prefix: str) -> None:
                     retry["failed"] = True
                     raise
                 logger.error("action server failed running %s (%s)", self.name(), type(err).__name__)
+                passed = _pass_through(self.name(), tracker)
+                if passed is not None:
+                    return passed
                 response = UNAVAILABLE_RESPONSE
                 if self.name() in RETRIED_ACTIONS and _state["pending"] is not None:
                     _state["pending"].add(tracker.sender_id, self.name())
