@@ -19,6 +19,8 @@ BIN = Path(os.environ.get("RUN_BIN_DIR") or Path(sys.executable).parent)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from run import load_dotenv, wait_http  # noqa: E402
+
 from bot.supervisor import (  # noqa: E402
     AlreadyRunning,
     StopRequested,
@@ -28,7 +30,6 @@ from bot.supervisor import (  # noqa: E402
     busy_ports,
     exit_code_for,
 )
-from run import load_dotenv, wait_http  # noqa: E402
 
 DEFAULTS = {
     "RASA_REPLICAS": "2",

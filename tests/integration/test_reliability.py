@@ -16,6 +16,7 @@ action server of the module's own (so it can be stopped and started again).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -77,10 +78,8 @@ class PrivatePostgres:
         conn.close()
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already stopped
             self.stop()
-        except Exception:  # noqa: BLE001 - already stopped
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -153,7 +152,7 @@ def stack(processes, model_path, base_env, tmp_path_factory):
 
 def turn_text(turn: object) -> str:
     """A cheap turn (intent given, no NLU model run), distinct per turn so the order can be checked."""
-    return '/saludar{"turno": "%s"}' % turn
+    return '/saludar{"turno": "' + str(turn) + '"}'
 
 
 def tracker(url: str, sender: str) -> dict:
@@ -240,7 +239,7 @@ def test_same_conversation_at_the_same_instant_on_both_replicas(stack):
         a, b = stack.urls()[:2]
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
             results = []
-            for i in range(15):
+            for _ in range(15):
                 sender = f"race-{uuid.uuid4().hex}"
                 got = await asyncio.gather(
                     post(session, a, sender, turn_text("uno")), post(session, b, sender, turn_text("dos")),
