@@ -34,12 +34,13 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE_RESPONSE = "utter_servicio_no_disponible"
 PENDING_RESPONSE = "utter_caso_en_espera"
-# action -> the slot that must still be set when it is retried (else the user moved on: dropped)
+# action -> the slot that must still be True when it is retried (else the user moved on: dropped)
 RETRIED_ACTIONS = {"action_crear_caso": "caso_confirmado"}
-# form validation action -> slots it may let through unvalidated while the action server is down
-# (the final "¿Lo envío?" answer: the case is then kept as pending instead of being asked forever;
-# the ticket service validates every field again when the case is created)
-PASS_THROUGH_WHEN_DOWN = {"validate_caso_form": frozenset({"caso_confirmado"})}
+# form validation action -> {slot: values} it may let through unvalidated while the action server is
+# down: only the final "yes, send it" (caso_confirmado = True, what validate_caso_form accepts); the
+# case is then kept as pending instead of being asked forever, and the ticket service validates every
+# field again when the case is created.
+PASS_THROUGH_WHEN_DOWN: dict[str, dict[str, tuple]] = {"validate_caso_form": {"caso_confirmado": (True,)}}
 LEASE_SECONDS = 120
 
 _retry_state: contextvars.ContextVar[dict[str, bool] | None] = contextvars.ContextVar("retry_state", default=None)
@@ -131,22 +132,37 @@ def _said_this_turn(tracker: Any, response: str) -> bool:
     return False
 
 
-def _pass_through(action: str, tracker: Any) -> list | None:
-    """The form's slot candidates, unvalidated, when they are all allowed for ``action``; else None."""
-    from rasa.shared.core.events import ActionExecuted, SlotSet
+def _slot_candidates(tracker: Any) -> dict[str, Any]:
+    """The slots set since the user's last message (what a form validation action is asked to check)."""
+    from rasa.shared.core.events import SlotSet, UserUttered
 
-    allowed = PASS_THROUGH_WHEN_DOWN.get(action)
-    if not allowed:
-        return None
-    candidates = []
+    found: dict[str, Any] = {}
     for event in reversed(tracker.events):
-        if isinstance(event, ActionExecuted):
+        if isinstance(event, UserUttered):
             break
-        if isinstance(event, SlotSet):
-            candidates.append(event)
-    if candidates and all(e.key in allowed for e in candidates):
-        return list(reversed(candidates))
-    return None
+        if isinstance(event, SlotSet) and event.key != "requested_slot" and event.key not in found:
+            found[event.key] = event.value
+    return found
+
+
+def _validation_when_down(action: str, tracker: Any) -> tuple[list, bool]:
+    """SlotSet events for a form validation action that could not run.
+
+    Rasa takes a candidate the validation action does not mention as valid, so every candidate is
+    answered: kept only when :data:`PASS_THROUGH_WHEN_DOWN` allows its value, else reset to None (the
+    form asks again later). Returns the events and whether every candidate was kept.
+    """
+    from rasa.shared.core.events import SlotSet
+
+    allowed = PASS_THROUGH_WHEN_DOWN.get(action, {})
+    events, all_kept = [], True
+    for key, value in reversed(list(_slot_candidates(tracker).items())):
+        if key in allowed and any(value is v for v in allowed[key]):
+            events.append(SlotSet(key, value))
+        else:
+            events.append(SlotSet(key, None))
+            all_kept = False
+    return events, all_kept
 
 
 def install(*, redis_client: Any | None, key_prefix: str) -> None:
@@ -168,21 +184,23 @@ def install(*, redis_client: Any | None, key_prefix: str) -> None:
                     retry["failed"] = True
                     raise
                 logger.error("action server failed running %s (%s)", self.name(), type(err).__name__)
-                passed = _pass_through(self.name(), tracker)
-                if passed is not None:
-                    return passed
+                events: list = []
+                if self.name().startswith("validate_"):
+                    events, all_kept = _validation_when_down(self.name(), tracker)
+                    if events and all_kept:
+                        return events
                 response = UNAVAILABLE_RESPONSE
                 if self.name() in RETRIED_ACTIONS and _state["pending"] is not None:
                     _state["pending"].add(tracker.sender_id, self.name())
                     response = PENDING_RESPONSE
                     _ensure_retry_loop()
                 if _said_this_turn(tracker, response):
-                    return []
+                    return events
                 message = await nlg.generate(response, tracker, output_channel.name())
                 if not message:  # a model trained without the response: Rasa's own behaviour
                     raise
                 message["utter_action"] = response
-                return [create_bot_utterance(message)]
+                return [*events, create_bot_utterance(message)]
 
         RemoteAction.run = run  # type: ignore[method-assign]
         _state["installed"] = True
@@ -256,7 +274,7 @@ async def retry_pending_once() -> int:
         try:
             tracker = await agent.tracker_store.retrieve(item["sender_id"])
             required = RETRIED_ACTIONS.get(item["action"])
-            if tracker is None or (required and not tracker.get_slot(required)):
+            if tracker is None or (required and tracker.get_slot(required) is not True):
                 pending.done(member)  # nothing left to submit (cancelled, or already sent by the user)
                 continue
             await agent.execute_action(item["sender_id"], item["action"], _output_channel(app, tracker), None, None)
