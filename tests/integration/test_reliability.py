@@ -133,7 +133,7 @@ class Stack:
              "--endpoints", str(ROOT / "config" / "endpoints.production.yml"), "--credentials", str(self.credentials)],
             f"reliability-rasa-{i}", self.env,
         )
-        wait_until(f"http://127.0.0.1:{port}/status", proc)
+        wait_until(f"http://127.0.0.1:{port}/status", proc, seconds=600)  # loading a model on a busy machine
         return f"http://127.0.0.1:{port}", proc
 
     def urls(self) -> list[str]:
