@@ -147,6 +147,14 @@ def stack(processes, model_path, base_env, tmp_path_factory):
     s = Stack(processes, model_path, base_env, tmp_path_factory.mktemp("reliability"))
     upgrade(s.app_db)
     yield s
+    for proc in [s.actions, *(p for _, p in s.replicas)]:  # free the memory for the next modules
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in [s.actions, *(p for _, p in s.replicas)]:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     s.pg.destroy()
 
 
