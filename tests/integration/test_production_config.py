@@ -85,10 +85,9 @@ def test_a_conversation_moves_between_replicas(replicas):
 def test_concurrent_conversations_on_both_replicas_are_all_kept(replicas):
     """Twenty conversations at once, each spread over both replicas: every turn is stored once.
 
-    (Rasa 3.6's Redis lock store updates its ticket queue with a non-atomic read-modify-write, so
-    several messages of the *same* conversation arriving at the same instant on *different* replicas
-    can be dropped with a LockError: route a conversation to one replica — sticky sessions by sender,
-    see README — and this cannot happen.)"""
+    (The lock store is rasa_addons.lock_store.AtomicRedisLockStore: messages of the *same*
+    conversation arriving at the same instant on *different* replicas are serialised too — see
+    test_reliability.py.)"""
     senders = [f"prod-{uuid.uuid4()}" for _ in range(20)]
 
     def conversation(i: int) -> None:
