@@ -14,23 +14,38 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.conftest import ROOT, free_port
+from tests.integration.conftest import ROOT
 
 pytestmark = [pytest.mark.rasa_server, pytest.mark.postgres, pytest.mark.redis]
 
 
-def _two_consecutive_free_ports() -> int:
+def _reserve_ports() -> dict[str, int]:
+    """Distinct free ports (two consecutive for the replicas), all held until every one is chosen."""
     import socket
 
-    for _ in range(50):
-        p = free_port()
-        with socket.socket() as s:
+    held: list[socket.socket] = []
+
+    def hold(port: int = 0) -> int:
+        s = socket.socket()
+        s.bind(("127.0.0.1", port))
+        held.append(s)
+        return s.getsockname()[1]
+
+    try:
+        for _ in range(50):
+            base = hold()
             try:
-                s.bind(("127.0.0.1", p + 1))
-                return p
+                hold(base + 1)
+                break
             except OSError:
                 continue
-    raise RuntimeError("no consecutive free ports")
+        else:
+            raise RuntimeError("no consecutive free ports")
+        return {"NGINX": hold(), "RASA_BASE_PORT": base, "RASA_INTERNAL_PORT": hold(), "ACTIONS_PORT": hold(),
+                "WEB_PORT": hold()}
+    finally:
+        for s in held:
+            s.close()
 
 
 def _port_open(port: int) -> bool:
@@ -52,8 +67,7 @@ def run_prod(model_path, tmp_path_factory):
         for name in ("runprod_12b_app_test", "runprod_12b_tracker_test"):
             cur.execute(f"DROP DATABASE IF EXISTS {name}")
     conn.close()
-    ports = {"NGINX": free_port(), "RASA_BASE_PORT": _two_consecutive_free_ports(), "RASA_INTERNAL_PORT": free_port(),
-             "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
+    ports = _reserve_ports()
     env = dict(os.environ)
     for key in ("DATABASE_URL", "RASA_URL", "RASA_PUBLIC_URL", "ACTION_SERVER_URL", "TRACKER_DB_NAME", "APP_VAR_DIR"):
         env.pop(key, None)
