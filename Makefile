@@ -14,10 +14,11 @@ export BIN
 REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 
-.PHONY: help install run test lint unit validate train conversations integration browser e2e chromium eval bench clean
+.PHONY: help install run run-prod nginx test lint unit validate train conversations integration browser e2e chromium eval bench clean
 
 help:
 	@echo "make run    instala lo que falte, entrena si cambió algo y arranca todo (Ctrl-C detiene)"
+	@echo "make run-prod  configuración de producción: nginx, 2 réplicas de Rasa, PostgreSQL, Redis, RabbitMQ"
 	@echo "make test   instala lo que falte y ejecuta todas las pruebas"
 	@echo "make eval   evalúa el NLU, el enrutamiento y la búsqueda del catálogo con los conjuntos reservados"
 	@echo "make bench  mide tiempos de respuesta y de carga"
@@ -46,6 +47,20 @@ train: install
 run: install
 	@"$(BIN)/python" scripts/run.py --model "$$(scripts/ensure_model.sh)"
 
+# nginx (Debian) in front of the production configuration; installed when missing and root
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Instalando nginx (Debian) para la configuración de producción..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "Falta nginx: sudo apt-get install nginx"; exit 1; \
+	  fi; \
+	fi
+
+run-prod: install nginx
+	@"$(BIN)/python" scripts/run_prod.py --model "$$(scripts/ensure_model.sh)"
+
 lint: install
 	"$(BIN)/ruff" check .
 
@@ -72,12 +87,12 @@ chromium:
 browser: install chromium
 	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/browser
 
-integration: install
+integration: install nginx
 	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/integration
 
 # integration + browser tests in ONE pytest session: one prepared database, one action server and
 # one embedded Rasa shared by both (tests/stack.py)
-e2e: install chromium
+e2e: install chromium nginx
 	@RASA_MODEL="$$(scripts/ensure_model.sh)" "$(BIN)/pytest" tests/integration tests/browser
 
 test: install lint unit validate conversations e2e

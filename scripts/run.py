@@ -6,9 +6,7 @@ Used by `make run`; configuration comes from the environment (and from `.env` if
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +15,19 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+# RUN_BIN_DIR: where `python` and `rasa` are (the venv's by default; tests point it at stubs)
+BIN = Path(os.environ.get("RUN_BIN_DIR") or Path(sys.executable).parent)
+sys.path.insert(0, str(ROOT))
+
+from bot.supervisor import (  # noqa: E402
+    AlreadyRunning,
+    StopRequested,
+    Supervisor,
+    acquire_lock,
+    already_running_message,
+    busy_ports,
+    exit_code_for,
+)
 
 
 def load_dotenv(path: Path) -> None:
@@ -67,29 +77,32 @@ def cors_flags(env: dict[str, str]) -> list[str]:
     return ["--cors", *origins] if origins else []
 
 
-def start(cmd: list[str], name: str, env: dict[str, str]) -> subprocess.Popen:
-    print(f"· Iniciando {name}...", flush=True)
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-
-
-def stop_all(procs: list[subprocess.Popen]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
     args = parser.parse_args()
     load_dotenv(ROOT / ".env")
+    # one `make run` at a time: the lock is released by the kernel when this process dies
+    try:
+        lock = acquire_lock(Path(os.environ.get("RUN_LOCK_FILE") or ROOT / "var" / "run.lock"))
+    except AlreadyRunning as err:
+        print(already_running_message(err), file=sys.stderr)
+        return 2
+    sup = Supervisor(ROOT)
+    sup.install_signal_handlers()
+    try:
+        return run(args, sup)
+    except StopRequested as stop:
+        print(f"\nDeteniendo ({stop})...", flush=True)
+        return exit_code_for(stop.signum)
+    finally:
+        sup.stop_all()
+        lock.close()
+
+
+def run(args: argparse.Namespace, sup: Supervisor) -> int:
+    (ROOT / "var").mkdir(exist_ok=True)
     ensure_secret("RASA_TOKEN")  # Rasa's HTTP API needs it (the web app sends it); see docs/security.md
     ensure_secret("WEB_SESSION_SECRET")  # signs the web chat's session ids
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
@@ -103,59 +116,52 @@ def main() -> int:
     endpoints = env.get("RASA_ENDPOINTS", "endpoints.yml")
     credentials = env.get("RASA_CREDENTIALS", "credentials.yml")
     (ROOT / "var").mkdir(exist_ok=True)
+    ports = [int(p) for p in (actions_port, rasa_port, web_port)]
+    taken = busy_ports(ports)
+    if taken:
+        print(f"✗ Ya hay otro programa escuchando en el puerto {', '.join(map(str, taken))} (¿otro `make run`?). "
+              "Deténgalo, o elija otros puertos con RASA_PORT, ACTIONS_PORT y WEB_PORT.", file=sys.stderr)
+        return 2
     if "RASA_CREDENTIALS" not in os.environ:
         credentials = "var/credentials.yml"
         subprocess.run([str(BIN / "python"), "scripts/render_credentials.py", credentials], cwd=ROOT, env=env, check=True)
-    procs: list[subprocess.Popen] = []
-    try:
-        # Rasa first: loading its model is the longest part of the start and needs no database, so the
-        # database is prepared meanwhile (issue 11); the action server needs it prepared.
-        procs.append(
-            start(
-                [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
-                 "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", rasa_port, "--model", args.model,
-                 "--endpoints", endpoints, "--credentials", credentials, "--logging-config-file", "config/logging.yml",
-                 *cors_flags(env)],
-                "Rasa",
-                env,
-            )
-        )
-        print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
-        subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
-        procs.append(
-            start([str(BIN / "rasa"), "run", "actions", "--port", actions_port,
-                   "--logging-config-file", "config/logging.yml"],
-                  "el servidor de acciones", dict(env, SANIC_HOST=env.get("ACTIONS_HOST", "127.0.0.1")))
-        )
-        procs.append(start([str(BIN / "python"), "-m", "bot", "avisos", "trabajar"], "el envío de avisos", env))
-        procs.append(start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env))
-        status = f"http://127.0.0.1:{rasa_port}/status?token={urllib.parse.quote(env['RASA_TOKEN'])}"
-        checks = [
-            (f"http://127.0.0.1:{actions_port}/health", "acciones"),
-            (status, "Rasa"),
-            (f"http://localhost:{web_port}/health", "web"),
-        ]
-        for url, name in checks:
-            if not wait_http(url, 300, procs):
-                print(f"✗ No arrancó: {name} ({url}). Revise los mensajes de arriba.", file=sys.stderr)
-                return 1
-        print("\n✓ El asistente está listo:")
-        print(f"  Chat web ............ http://localhost:{web_port}/")
-        print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
-        print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
-        print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook (token: RASA_TOKEN o var/rasa_token)")
-        print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
-        print(f"  Acciones ............ http://localhost:{actions_port}/webhook")
-        print("  Ctrl-C detiene todo.\n", flush=True)
-        while all(p.poll() is None for p in procs):
-            time.sleep(1)
-        print("Un proceso terminó; deteniendo el resto.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nDeteniendo...", flush=True)
-        return 0
-    finally:
-        stop_all(procs)
+    # Rasa first: loading its model is the longest part of the start and needs no database, so the
+    # database is prepared meanwhile; the action server needs it prepared.
+    sup.start(
+        [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
+         "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", rasa_port, "--model", args.model,
+         "--endpoints", endpoints, "--credentials", credentials, "--logging-config-file", "config/logging.yml",
+         *cors_flags(env)],
+        "Rasa",
+        env,
+    )
+    print("· Preparando la base de datos (migraciones, indicadores, catálogo)...", flush=True)
+    subprocess.run([str(BIN / "python"), "-m", "bot", "preparar"], cwd=ROOT, env=env, check=True)
+    sup.start([str(BIN / "rasa"), "run", "actions", "--port", actions_port, "--logging-config-file", "config/logging.yml"],
+              "el servidor de acciones", dict(env, SANIC_HOST=env.get("ACTIONS_HOST", "127.0.0.1")))
+    sup.start([str(BIN / "python"), "-m", "bot", "avisos", "trabajar"], "el envío de avisos", env)
+    sup.start([str(BIN / "python"), "-m", "webapp"], "la aplicación web", env)
+    status = f"http://127.0.0.1:{rasa_port}/status?token={urllib.parse.quote(env['RASA_TOKEN'])}"
+    checks = [
+        (f"http://127.0.0.1:{actions_port}/health", "acciones"),
+        (status, "Rasa"),
+        (f"http://localhost:{web_port}/health", "web"),
+    ]
+    for url, name in checks:
+        if not wait_http(url, 300, sup.popens()):
+            print(f"✗ No arrancó: {name} ({url}). Revise los mensajes de arriba.", file=sys.stderr)
+            return 1
+    print("\n✓ El asistente está listo:")
+    print(f"  Chat web ............ http://localhost:{web_port}/")
+    print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
+    print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
+    print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook (token: RASA_TOKEN o var/rasa_token)")
+    print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
+    print(f"  Acciones ............ http://localhost:{actions_port}/webhook")
+    print("  Ctrl-C detiene todo.\n", flush=True)
+    name = sup.wait_any_exit()
+    print(f"Un proceso terminó ({name}); deteniendo el resto.", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

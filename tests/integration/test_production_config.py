@@ -50,6 +50,11 @@ def replicas(processes, model_path, action_server):
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": "6379",
         "REDIS_DB": "3",
+        "RABBITMQ_HOST": "127.0.0.1",
+        "RABBITMQ_PORT": "5672",
+        "RABBITMQ_USER": "guest",
+        "RABBITMQ_PASSWORD": "guest",
+        "RABBITMQ_QUEUE": "asistente_eventos_test",
         # the whole queue of one conversation must fit in the lock's lifetime (Rasa's default is 60 s)
         "TICKET_LOCK_LIFETIME": "300",
     }
@@ -83,10 +88,9 @@ def test_a_conversation_moves_between_replicas(replicas):
 def test_concurrent_conversations_on_both_replicas_are_all_kept(replicas):
     """Twenty conversations at once, each spread over both replicas: every turn is stored once.
 
-    (Rasa 3.6's Redis lock store updates its ticket queue with a non-atomic read-modify-write, so
-    several messages of the *same* conversation arriving at the same instant on *different* replicas
-    can be dropped with a LockError: route a conversation to one replica — sticky sessions by sender,
-    see README — and this cannot happen.)"""
+    (The lock store is rasa_addons.lock_store.AtomicRedisLockStore: messages of the *same*
+    conversation arriving at the same instant on *different* replicas are serialised too — see
+    test_reliability.py.)"""
     senders = [f"prod-{uuid.uuid4()}" for _ in range(20)]
 
     def conversation(i: int) -> None:
