@@ -319,7 +319,16 @@ class ActionResponderIndicador(Action):
         except SQLAlchemyError:
             logger.exception("indicator query failed")
             dispatcher.utter_message(response="utter_ind_error")
+        self._offer_resources(dispatcher, tracker)
         return [SlotSet(S_PLACE_TEXT, None), SlotSet(S_IND_TEXT, None), SlotSet(S_PARTIAL, None)]
+
+    @staticmethod
+    def _offer_resources(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Catalog entries of a programme or system the question names (SIMAT, PAE, jornada única…)."""
+        from actions.catalog import offer_related_resources
+
+        question = " ".join(e.get("text") or "" for e in tracker.events[-8:] if e.get("event") == "user")
+        offer_related_resources(dispatcher, tracker, question.replace("/", " "))
 
     # value ------------------------------------------------------------------------------------
     def _value(self, dispatcher, service, place: Place, indicator: str, level: str, year: int | None) -> None:

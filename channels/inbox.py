@@ -52,7 +52,11 @@ class InboxProcessor:
         self._handler = handler
 
     async def accept(self, external_id: str, sender: str, payload: dict) -> bool:
-        """Store one message (raises when the database is down: the webhook must not acknowledge)."""
+        """Store one message (raises when the database is down: the webhook must not acknowledge).
+
+        ``sender`` is the platform's bare id (WhatsApp phone, Telegram chat id), never ``wa:``/``tg:``:
+        the handlers add the prefix once, and ``bot.delivery.core.last_inbound_at`` (WhatsApp's
+        24-hour window) compares it with the conversation id stripped of ``wa:``."""
         return await asyncio.to_thread(self.store.store, channel=self.channel, external_id=external_id,
                                        sender=sender, payload=payload)
 

@@ -105,13 +105,22 @@ class TelegramOutput(RasaTelegramOutput):
             return
         await asyncio.to_thread(self.receipts.record_sent, str(aviso), None)
 
+    # Rasa's conversation id is ``tg:<chat id>``; the Bot API receives the bare chat id.
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        chat_id = without_prefix(TELEGRAM_PREFIX, recipient_id)
         await self._recorded(kwargs.get("aviso"), lambda: super(TelegramOutput, self).send_text_message(
-            recipient_id, text, **kwargs))
+            chat_id, text, **kwargs))
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list, **kwargs: Any) -> None:
+        chat_id = without_prefix(TELEGRAM_PREFIX, recipient_id)
         await self._recorded(kwargs.get("aviso"), lambda: super(TelegramOutput, self).send_text_with_buttons(
-            recipient_id, text, buttons, **kwargs))
+            chat_id, text, buttons, **kwargs))
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await super().send_image_url(without_prefix(TELEGRAM_PREFIX, recipient_id), image, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
+        await super().send_custom_json(without_prefix(TELEGRAM_PREFIX, recipient_id), json_message, **kwargs)
 
 
 def update_text(update: dict) -> tuple[str, str] | None:
@@ -129,18 +138,6 @@ def update_text(update: dict) -> tuple[str, str] | None:
     if isinstance(location, dict):
         return chat, f'{{"lng":{location.get("longitude")}, "lat":{location.get("latitude")}}}'
     return None
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await super().send_text_message(without_prefix(TELEGRAM_PREFIX, recipient_id), text, **kwargs)
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await super().send_image_url(without_prefix(TELEGRAM_PREFIX, recipient_id), image, **kwargs)
-
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list, **kwargs: Any) -> None:
-        await super().send_text_with_buttons(without_prefix(TELEGRAM_PREFIX, recipient_id), text, buttons, **kwargs)
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
-        await super().send_custom_json(without_prefix(TELEGRAM_PREFIX, recipient_id), json_message, **kwargs)
 
 
 class TelegramInput(RasaTelegramInput):

@@ -291,14 +291,20 @@ class WhatsAppInput(InputChannel):
     async def _handle_stored(
         self, sender: str, record: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
+        """One message of the store (``sender`` is the bare phone, as stored) handed to Rasa as ``wa:<phone>``;
+        an exception propagates so that the inbox keeps the message for a retry."""
         message = InboundMessage(str(record.get("message_id")), sender, self.client.config.phone_number_id,
                                  str(record.get("kind") or "text"), record.get("text"))
-        text = message.text if message.kind != "unsupported" else self.unsupported_message
+        # the operator's configured text for unsupported kinds is not screened; the user's text is
+        text = self.guard.screen(message.text) if message.kind != "unsupported" else self.unsupported_message
         if not text:
             logger.info("WhatsApp message of an unsupported type ignored")
             return
+        conversation = with_prefix(WHATSAPP_PREFIX, message.sender)
+        if not self.guard.admit(conversation):
+            return
         await on_new_message(UserMessage(
-            text, self.get_output_channel(), message.sender, input_channel=self.name(),
+            text, self.get_output_channel(), conversation, input_channel=self.name(),
             message_id=message.message_id,
             metadata={"whatsapp": {"message_id": message.message_id, "kind": message.kind}},
         ))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.catalog.dates import format_date
+from bot.formatting import format_date
 from bot.catalog.search import CatalogEntry
 
 WEB_CHANNELS = frozenset({"socketio"})  # Rasa's name of the web chat channel (channels/webchat.py)

@@ -17,7 +17,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -234,7 +233,7 @@ class Dashboard:
         return {
             "canales": sorted(set(channels)),
             "areas": [{"codigo": a.code, "nombre": a.name} for a in self.areas.areas],
-            "etc": _etc_options(),
+            "etc": _etc_options(self.database_url),
         }
 
     def _area_name(self, code: str) -> str:
@@ -242,15 +241,21 @@ class Dashboard:
         return area.name if area else code
 
 
-@lru_cache(maxsize=1)
-def _etc_options() -> list[dict]:
-    """The 96 ETCs of the MEN municipal file (the catalog the cases take their ETC from)."""
-    from bot.tickets.etc import CsvEtcResolver
+def _etc_options(database_url: str) -> list[dict]:
+    """The 96 ETCs, from the places the indicators loader keeps in the app database (the same
+    catalog the cases take their ETC from: :class:`bot.places.PlaceResolver`)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.places import get_resolver
 
     try:
-        return [{"codigo": e.code, "nombre": e.name} for e in CsvEtcResolver().options]
-    except OSError:  # the open-data file is missing: no ETC choices
+        resolver = get_resolver(database_url)
+    except SQLAlchemyError:  # the places are not loaded: no ETC choices
         return []
+    codes = {key.split(":", 1)[1] for p in resolver.all_places() for key in (p.key, p.etc_key)
+             if key and key.startswith("etc:")}
+    options = [o for o in (resolver.etc_option(code) for code in codes) if o is not None]
+    return [{"codigo": o.code, "nombre": o.name} for o in sorted(options, key=lambda o: (o.name, o.code))]
 
 
 def _case_when(condition):

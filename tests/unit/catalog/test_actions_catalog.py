@@ -313,17 +313,6 @@ def test_connect_without_a_previous_search():
     assert responses(d) == ["utter_pares_sin_busqueda"] and events == [SlotSet("pares_oferta", False)]
 
 
-def test_the_case_router_sends_the_description_to_the_escuela(finder):
-    """The tickets router (not ours) must send our pre-filled description to VPBM-ESC."""
-    from bot.catalog.connect import connection_description
-    from bot.tickets.routing.router import get_router
-
-    router = get_router(0.35)
-    for name in ("Tunja", "Soacha", "Medellín", "Montería"):
-        description = connection_description(finder.find(finder.resolve(name)))
-        assert router.route(description).area_code == "VPBM-ESC", name
-
-
 def test_no_subscription_on_a_channel_no_notice_can_reach(db_url):
     d = CollectingDispatcher()
     events = ActionSuscribirEventos(SubscriptionService(db_url)).run(d, tracker("avisenme", channel="rest"), {})

@@ -351,3 +351,15 @@ async def test_form_run_keeps_every_slot_read_from_the_answer(svc):
     s = slots_of(events)
     assert s["ind_indicador"] == "desercion" and s["ind_lugar"] is None
     assert s["ind_lugar_texto"] == "armenia" and s["requested_slot"] == "ind_lugar"
+
+
+def test_an_indicator_answer_offers_the_resources_of_a_programme_the_question_names(svc, monkeypatch):
+    import actions.catalog as catalog_actions
+
+    offered = []
+    monkeypatch.setattr(catalog_actions, "offer_related_resources",
+                        lambda dispatcher, tracker, text, **kw: offered.append(text) or [])
+    trk = tracker(ind_consulta="valor", ind_indicador="desercion", ind_lugar="mun:13001", ind_anio=2020.0)
+    trk.events.append({"event": "user", "text": "desercion en cartagena 2020 segun el SIMAT"})
+    run(ActionResponderIndicador(svc), trk)
+    assert offered and "SIMAT" in offered[0]

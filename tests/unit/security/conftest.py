@@ -12,10 +12,8 @@ from tests.unit.agents.conftest import (  # noqa: F401  (fixtures re-used here)
     PASSWORD,
     Clock,
     clock,
-    db_url,
     hasher,
     make_ticket,
-    migrated_template,
     team,
 )
 
