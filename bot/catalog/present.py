@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.formatting import format_date
 from bot.catalog.search import CatalogEntry
+from bot.formatting import format_date
 
 WEB_CHANNELS = frozenset({"socketio"})  # Rasa's name of the web chat channel (channels/webchat.py)
 
