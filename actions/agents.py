@@ -140,7 +140,9 @@ class ActionGuardarCalificacion(Action):
         code = tracker.get_slot("caso_por_calificar")
         raw = next(tracker.get_latest_entity_values("calificacion"), None) or tracker.latest_message.get("text")
         if not code:
-            if parse_score(raw) is None:  # a lone number that is not a rating (e.g. a year): not understood
+            if parse_score(raw) is None:  # a lone number that is not a rating
+                if tracker.get_slot("ind_indicador"):  # a year after an indicator question: "2017"
+                    return [FollowupAction("action_preparar_indicador")]
                 return [FollowupAction("action_default_fallback")]
             dispatcher.utter_message(response="utter_calificacion_sin_caso")
             return []

@@ -29,6 +29,8 @@ from bot.services import get_services
 logger = logging.getLogger(__name__)
 
 FORM = "indicador_form"
+# intents whose rules run the form after action_preparar_indicador (data/rules/indicators.yml)
+RULED_INTENTS = {*QUERY_BY_INTENT, "ajustar_consulta_indicador", "informar_dato_indicador"}
 S_QUERY, S_IND, S_LEVEL, S_YEAR = "ind_consulta", "ind_indicador", "ind_nivel", "ind_anio"
 S_PLACE, S_PLACES, S_PLACE_TEXT, S_IND_TEXT, S_RANKING, S_PARTIAL, S_YEARS = (
     "ind_lugar", "ind_lugares", "ind_lugar_texto", "ind_indicador_texto", "ind_ranking", "ind_lugares_parcial",
@@ -127,6 +129,17 @@ def changed_slots(tracker: Tracker, reading: Reading) -> dict[str, Any]:
     return {k: v for k, v in after.items() if before.get(k) != v}
 
 
+def _read_this_turn(tracker: Tracker) -> bool:
+    """Whether action_preparar_indicador ran after the latest user message (a message is read once:
+    "y el año anterior?" must not move the year back twice)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_preparar_indicador":
+            return True
+    return False
+
+
 # --------------------------------------------------------------------------- prepare
 class ActionPrepararIndicador(Action):
     """Read the question into slots: a new question, or a follow-up that changes one part.
@@ -149,7 +162,10 @@ class ActionPrepararIndicador(Action):
             if reading.kind == "new" and is_inquiry(_user_text(tracker), reading):
                 return [SlotSet(S_QUERY, None), SlotSet("caso_motivo", "requiere_gestion"),
                         FollowupAction("action_ofrecer_caso")]
-            return [SlotSet(k, v) for k, v in changed_slots(tracker, reading).items()] + [SlotSet(S_ASKED, None)]
+            events = [SlotSet(k, v) for k, v in changed_slots(tracker, reading).items()] + [SlotSet(S_ASKED, None)]
+            if _intent(tracker) not in RULED_INTENTS:  # reached as a follow-up of another action ("2017")
+                events.append(FollowupAction(FORM))
+            return events
         except SQLAlchemyError:
             logger.exception("indicators database not available")
             dispatcher.utter_message(response="utter_ind_error")
@@ -196,6 +212,8 @@ class ValidateIndicadorForm(RepairingFormValidation):
         try:
             if intent in SMALL_TALK and not (_entities(tracker, "lugar") or _entities(tracker, "indicador")):
                 return {}
+            if _read_this_turn(tracker):  # action_preparar_indicador already read this message
+                return {k: v for k, v in slots_of_question(state_of(tracker)).items() if v is not None}
             requested = None if intent in QUERY_BY_INTENT else tracker.get_slot("requested_slot")
             return question_slots(tracker, self.service, requested=requested)
         except SQLAlchemyError:

@@ -122,6 +122,11 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
         print(f"✗ Ya hay otro programa escuchando en el puerto {', '.join(map(str, taken))} (¿otro `make run`?). "
               "Deténgalo, o elija otros puertos con RASA_PORT, ACTIONS_PORT y WEB_PORT.", file=sys.stderr)
         return 2
+    if endpoints == "endpoints.yml" and actions_port != "5055":  # the action server on another port
+        text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        (ROOT / "var" / "endpoints.yml").write_text(text.replace("localhost:5055", f"localhost:{actions_port}"),
+                                                    encoding="utf-8")
+        endpoints = "var/endpoints.yml"
     if "RASA_CREDENTIALS" not in os.environ:
         credentials = "var/credentials.yml"
         subprocess.run([str(BIN / "python"), "scripts/render_credentials.py", credentials], cwd=ROOT, env=env, check=True)

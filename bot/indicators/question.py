@@ -286,6 +286,11 @@ def _query_kind(norm: str, intent_query: str | None, mentions: list[Mention], q:
     joined = len(mentions) >= 2 and all(_joins(m.gap) for m in mentions[1:])
     if joined or (len(mentions) >= 2 and (compares or intent_query == COMPARISON)) or (compares and kind != "new"):
         return COMPARISON
+    if intent_query and kind != "new" and q.query:
+        # a short answer or a follow-up keeps the kind of question unless its words change it
+        if _SERIES_WORDS.search(norm):
+            return SERIES
+        return q.query
     if intent_query:
         if intent_query == COMPARISON and len(mentions) < 2 and kind == "new" and not _COMPARE_WORDS.search(norm):
             return VALUE if mentions else COMPARISON

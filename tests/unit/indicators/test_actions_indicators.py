@@ -363,3 +363,12 @@ def test_an_indicator_answer_offers_the_resources_of_a_programme_the_question_na
     trk.events.append({"event": "user", "text": "desercion en cartagena 2020 segun el SIMAT"})
     run(ActionResponderIndicador(svc), trk)
     assert offered and "SIMAT" in offered[0]
+
+
+async def test_the_form_does_not_read_again_a_message_already_read_this_turn(svc):
+    trk = tracker("y el año anterior?", "ajustar_consulta_indicador", ind_consulta="valor", ind_indicador="desercion",
+                  ind_lugar="mun:13001", ind_anio=2016.0, requested_slot="ind_lugar")
+    trk.events.extend([{"event": "user", "text": "y el año anterior?"},
+                       {"event": "action", "name": "action_preparar_indicador"}])
+    out = await extract(svc, trk)
+    assert out["ind_anio"] == 2016.0  # not 2015: the year was already moved back by action_preparar_indicador

@@ -60,6 +60,20 @@ def loop(monkeypatch):
     runner.close()
 
 
+@pytest.fixture
+def app_database(db_url, monkeypatch) -> str:
+    """The WhatsApp and Telegram channels store each incoming message in the app database before they
+    acknowledge it (503 when they cannot): a migrated database, so that a 5xx can only come from the
+    hostile input; no action server health check."""
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("ACTION_SERVER_HEALTH_URL", "off")
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
+
+
 def _screened(agent: FakeAgent) -> None:
     for message in agent.messages:
         text = message.text or ""
@@ -68,7 +82,7 @@ def _screened(agent: FakeAgent) -> None:
             assert text.split("{")[0][1:] not in INTERNAL_INTENTS - {"nlu_fallback"}
 
 
-def test_whatsapp_webhook_survives_hostile_input(loop) -> None:
+def test_whatsapp_webhook_survives_hostile_input(loop, app_database) -> None:
     from channels.whatsapp import WhatsAppInput
     from channels.whatsapp_api import sign
 
@@ -122,7 +136,7 @@ def test_whatsapp_webhook_survives_hostile_input(loop) -> None:
         loop.run(teardown())
 
 
-def test_telegram_webhook_survives_hostile_input(loop) -> None:
+def test_telegram_webhook_survives_hostile_input(loop, app_database) -> None:
     from channels.telegram import SECRET_HEADER, TelegramInput
 
     def bot_api(recorded):

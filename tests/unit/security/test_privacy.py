@@ -131,7 +131,7 @@ def test_web_app_schedules_the_privacy_job(tmp_path, db_url, tracker_url, monkey
     _set(db_url, resolved, status="resuelto", resolved_at=NOW - 30 * DAY)
     settings = replace(load_settings({"APP_VAR_DIR": str(tmp_path), "DATABASE_URL": db_url,
                                       "TRACKER_STORE_URL": tracker_url}), privacy_job_minutes=1,
-                       agent_delivery_retry_seconds=0)
+                       agent_delivery_retry_seconds=0, review_ingest_seconds=0)  # only the privacy job sleeps
     app = create_app(settings)
     waits = []
     real_sleep = asyncio.sleep
