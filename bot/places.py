@@ -464,7 +464,7 @@ class PlaceResolver:
                 if any(used[i : i + n]):
                     continue
                 window = words[i : i + n]
-                if any(w in _NOT_PLACE_WORDS or w.isdigit() for w in window):
+                if any(w in NOT_PLACE_WORDS or w.isdigit() for w in window):
                     continue
                 gram = " ".join(window)
                 if len(gram) < 5 or not (_cued(words, i) or toks[i].upper or short_message):
@@ -556,7 +556,7 @@ _QUALIFIER_GAPS = {(), (",",), ("(",), ("-",), ("/",), ("en",), ("en", "el"), ("
                    ("departamento", "de"), ("departamento", "del"), ("depto",), ("dpto",), (",", "departamento", "de"),
                    ("en", "el", "departamento", "de"), ("del", "departamento", "de"), ("(", "departamento", "de")}
 # Words of a question that are never a typo of a place name.
-_NOT_PLACE_WORDS = {
+NOT_PLACE_WORDS = {
     "desercion", "cobertura", "neta", "bruta", "aprobacion", "reprobacion", "repitencia", "matricula",
     "matriculacion", "poblacion", "primaria", "secundaria", "media", "transicion", "preescolar", "tasa", "indicador",
     "indicadores", "municipio", "municipios", "departamento", "departamentos", "ciudad", "secretaria", "secretarias",

@@ -24,7 +24,7 @@ from datetime import date
 
 from bot.indicators.catalog import IndicatorMatch, parse_indicator, parse_level
 from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
-from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Mention, PlaceResolver, Resolution
+from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, NOT_PLACE_WORDS, Mention, PlaceResolver, Resolution
 from bot.text import fold as normalize
 
 VALUE, COMPARISON, RANKING, SERIES = "valor", "comparacion", "ranking", "evolucion"
@@ -154,8 +154,9 @@ def read_question(
             if m:
                 year = int(m.group(1))
     mentions = resolver.mentions(effective) if effective else []
-    if not mentions and entities.get("lugar"):
-        mentions = _entity_mentions(resolver, entities["lugar"])
+    place_entities = [v for v in entities.get("lugar", ()) if normalize(str(v)) not in NOT_PLACE_WORDS]
+    if not mentions and place_entities and corrected is None:  # in a correction only what follows the pivot
+        mentions = _entity_mentions(resolver, place_entities)
     if not mentions and requested in {"ind_lugar", "ind_lugares"} and effective.strip() and not (
         ind and ind.key) and not year:
         res = resolver.resolve(effective)

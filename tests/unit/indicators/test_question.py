@@ -95,3 +95,11 @@ def test_an_inquiry_is_not_an_indicator_question(resolver):
     text = "quiero consultar un indicador de mi municipio"
     reading = read_question(text, intent="consultar_indicador", state=Question(), resolver=resolver, today=TODAY)
     assert not is_inquiry(text, reading)
+
+
+def test_a_correction_ignores_words_the_nlu_took_for_a_place(resolver):
+    state = read_question("desercion en Pasto 2017", intent="consultar_indicador", state=Question(),
+                          resolver=resolver, today=TODAY).question
+    q = read_question("no era desercion sino repitencia", intent="informar_dato_indicador", state=state,
+                      resolver=resolver, entities={"lugar": ["sino"]}, today=TODAY).question
+    assert (q.indicator, q.place, q.pending_place) == ("repitencia", "mun:52001", None)
