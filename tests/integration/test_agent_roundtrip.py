@@ -46,11 +46,19 @@ class WebChat:
         self._lock = threading.Lock()
         self._confirmed = threading.Event()
         self.sio = socketio.Client(reconnection=False)
-        self.sio.on("session_confirm", lambda _data: self._confirmed.set())
+        self.sio.on("session_confirm", self._confirm)
         self.sio.on("bot_uttered", self._received)
         self.sio.connect(rasa_url, socketio_path="socket.io", transports=["polling"])
         self.sio.emit("session_request", {"session_id": self.session_id})
         assert self._confirmed.wait(20), "no session_confirm"
+
+    def _confirm(self, data) -> None:
+        """The server issues (signs) the session id; the chat uses the one it confirms."""
+        if isinstance(data, str) and data:
+            self.session_id = data
+        elif isinstance(data, dict) and data.get("session_id"):
+            self.session_id = data["session_id"]
+        self._confirmed.set()
 
     def _received(self, data: dict) -> None:
         with self._lock:
