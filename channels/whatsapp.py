@@ -249,7 +249,7 @@ class WhatsAppInput(InputChannel):
             return response.text("invalid signature", status=403)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             logger.warning("WhatsApp webhook POST with a body that is not JSON")
             return response.text("bad request", status=400)
         if self.inbox is not None:
