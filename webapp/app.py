@@ -21,6 +21,7 @@ from bot.logsafe import install as install_log_masking
 from bot.services import get_services
 from bot.settings import Settings
 from webapp import agents, charts, chat
+from webapp.background import run_every
 from webapp.security import AbuseLimits
 
 logger = logging.getLogger(__name__)
@@ -56,37 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _schedule_privacy_job(app: FastAPI, settings: Settings) -> None:
     """Every ``PRIVACY_JOB_MINUTES``: close resolved tickets and remove expired personal data."""
-    import asyncio
-    import contextlib
 
-    state: dict[str, asyncio.Task] = {}
-
-    async def loop() -> None:
-        from starlette.concurrency import run_in_threadpool
-
+    def job() -> None:
         from bot.privacy import run_privacy_job
 
-        await asyncio.sleep(min(60, settings.privacy_job_minutes * 60))  # let the app start first
-        while True:
-            try:
-                await run_in_threadpool(run_privacy_job, settings)
-            except Exception:  # a database hiccup must not stop the schedule
-                logger.exception("Tarea de privacidad fallida")
-            await asyncio.sleep(settings.privacy_job_minutes * 60)
+        run_privacy_job(settings)
 
-    async def start() -> None:
-        if settings.privacy_job_minutes > 0:
-            state["task"] = asyncio.create_task(loop())
-
-    async def stop() -> None:
-        task = state.pop("task", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.add_event_handler("startup", start)
-    app.add_event_handler("shutdown", stop)
+    run_every(app, lambda: settings.privacy_job_minutes * 60, job, "Tarea de privacidad fallida",
+              first_delay=lambda: min(60, settings.privacy_job_minutes * 60))  # let the app start first
 
 
 def content_security_policy(settings: Settings) -> str:

@@ -10,8 +10,6 @@ notices waiting for Rasa every ``AGENT_DELIVERY_RETRY_SECONDS`` (0 turns it off)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from bot.agents.permissions import AgentsError
 from bot.settings import PROJECT_ROOT, Settings
 from webapp.agents.services import AgentServices
+from webapp.background import run_every
 
 logger = logging.getLogger(__name__)
 
@@ -82,62 +81,20 @@ def register_review(app: FastAPI, settings: Settings, services=None) -> None:
     for path, page in REVIEW_PAGES.items():
         app.add_api_route(path, page_route(page), methods=["GET"], include_in_schema=False)
 
-    state: dict[str, asyncio.Task] = {}
-
-    async def loop() -> None:
-        from starlette.concurrency import run_in_threadpool
-
-        while True:
-            await asyncio.sleep(app.state.review.ingest_seconds)
-            try:
-                await run_in_threadpool(app.state.review.ingest)
-            except Exception:  # a tracker store or database hiccup must not stop the loop
-                logger.exception("Ronda de lectura del tracker store fallida")
-
-    async def start() -> None:
-        if app.state.review.ingest_seconds > 0:
-            state["task"] = asyncio.create_task(loop())
-
-    async def stop() -> None:
-        task = state.pop("task", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.add_event_handler("startup", start)
-    app.add_event_handler("shutdown", stop)
+    run_every(app, lambda: app.state.review.ingest_seconds, lambda: app.state.review.ingest(),
+              "Ronda de lectura del tracker store fallida")
 
 
 def _schedule_delivery(app: FastAPI) -> None:
-    state: dict[str, asyncio.Task] = {}
+    """Every ``AGENT_DELIVERY_RETRY_SECONDS``: send the notices that are due (also a sender of its own)."""
 
-    async def loop() -> None:
-        from starlette.concurrency import run_in_threadpool
-
+    def round_() -> None:
         services: AgentServices = app.state.agents
-        while True:
-            await asyncio.sleep(services.retry_seconds)
-            try:
-                await run_in_threadpool(services.dispatcher.deliver_due)
-                if services.encuentros is not None:
-                    await run_in_threadpool(services.encuentros.deliver_due)
-            except Exception:  # the loop must survive a database or network hiccup
-                logger.exception("Ronda de entrega de avisos fallida")
+        services.dispatcher.deliver_due()
+        if services.encuentros is not None:
+            services.encuentros.deliver_due()
 
-    async def start() -> None:
-        if app.state.agents.retry_seconds > 0:
-            state["task"] = asyncio.create_task(loop())
-
-    async def stop() -> None:
-        task = state.pop("task", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.add_event_handler("startup", start)
-    app.add_event_handler("shutdown", stop)
+    run_every(app, lambda: app.state.agents.retry_seconds, round_, "Ronda de entrega de avisos fallida")
 
 
 # ----------------------------------------------------------------------------- OpenAPI export
