@@ -71,7 +71,7 @@ _FREE_TEXT_STOPWORDS = {
     "valencia", "toledo", "anza", "cerrito", "el cerrito", "la cruz", "el paso", "el carmen", "buenavista",
     "campamento", "mercaderes", "recetor", "olaya", "ricaurte", "restrepo", "pais", "el pais", "colombia",
     "nacional", "sed", "media", "caicedo", "la vega", "vega", "la plata", "plata", "el tambo", "tambo",
-    "meta", "cesar", "bello", "soledad", "turbo", "florencia", "sucre", "valle", "el valle",
+    "meta", "cesar", "bello", "soledad", "turbo", "florencia", "sucre", "valle", "el valle", "apartado", "jardin",
 }
 
 
@@ -359,6 +359,17 @@ class PlaceResolver:
         return [replace(m, gap=tuple(words[out[n - 1].end : m.start]) if n else tuple(words[: m.start]))
                 for n, m in enumerate(out)]
 
+    def name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of every place name in ``text`` (the gazetteer's matches, before reading
+        "X, Y" as one municipality): what the NLU marks as ``lugar`` entities."""
+        toks = _tokenize(text)
+        if not toks:
+            return []
+        words = [t.norm for t in toks]
+        spans = self._exact_spans(toks, words)
+        spans += self._fuzzy_spans(toks, words, spans)
+        return sorted((toks[i].start, toks[j - 1].end) for i, j, _ in spans)
+
     # the requester's ETC (cases, peers) -------------------------------------------------------------
     def etc_of(self, place: Place) -> tuple[EtcOption, str | None] | None:
         """The ETC that runs the schools of ``place`` and, for a non-certified municipality, its name."""
@@ -539,6 +550,8 @@ class _Tok:
     norm: str
     punct: bool
     upper: bool
+    start: int = 0  # character offsets of the raw token in the text
+    end: int = 0
 
 
 _RAW_TOKEN = re.compile(r"\w+|[,;()/]|-(?=\s)|(?<=\s)-", re.UNICODE)
@@ -566,19 +579,21 @@ NOT_PLACE_WORDS = {
     "frente", "versus", "diferencia", "gracias", "favor", "buenos", "buenas", "tardes", "noches", "dias", "hola",
     "sobre", "desde", "hasta", "total", "general", "oficial", "sector", "rural", "urbana", "urbano", "nacional",
     "porque", "tambien", "ahora", "mismo", "misma", "otro", "otra", "quise", "decir", "perdon", "sino", "mejor",
+    "plan", "contratacion", "contrato", "oficina", "juridica", "concepto", "servicio", "norma", "proceso",
 }
 
 
 def _tokenize(text: str) -> list[_Tok]:
     out = []
-    for raw in _RAW_TOKEN.findall(text or ""):
+    for match in _RAW_TOKEN.finditer(text or ""):
+        raw, start, end = match.group(), match.start(), match.end()
         if raw in ",;()/-":
-            out.append(_Tok(raw, {";": ","}.get(raw, raw), True, False))
+            out.append(_Tok(raw, {";": ","}.get(raw, raw), True, False, start, end))
             continue
         norm = normalize(raw)
         if norm:
             for part in norm.split():
-                out.append(_Tok(raw, part, False, raw[:1].isupper()))
+                out.append(_Tok(raw, part, False, raw[:1].isupper(), start, end))
     return out
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure a model trained on the current config, domain, training data and NLU code exists,
+# Make sure a model trained on the current config, domain, training data and NLU code (with the
+# lexicons and place files the NLU components read) exists,
 # training only when one of them changed. Prints the model path on the last line of stdout.
 # A model is reused from models/ or from the cache ($MODEL_CACHE), keyed by a content fingerprint.
 set -euo pipefail
@@ -10,8 +11,10 @@ MODEL_CACHE=${MODEL_CACHE:-$HOME/.cache/asistente-escuela/models}
 # models, outside the clone, so a change to stories only retrains the dialogue policies.
 export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-$(dirname "$MODEL_CACHE")/rasa-cache}
 fingerprint=$(
-  { find config.yml domain.yml data/nlu data/rules data/stories nlu_components bot/text.py requirements.txt \
-      -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
+  { find config.yml domain.yml data/nlu data/rules data/stories data/indicators nlu_components requirements.txt \
+      bot/text.py bot/vocabulary.py bot/entities.py bot/places.py bot/indicators/catalog.py \
+      bot/indicators/sources.py bot/indicators/loader.py \
+      -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' -o -name '*.csv' \) -print0 \
       | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16
 )
 name="model-$fingerprint"

@@ -18,6 +18,7 @@ from bot.tickets.models import utcnow
 
 logger = logging.getLogger(__name__)
 
+_PATH_SAFE = ":/@!$&'()*+,;=~"
 TRIGGER_INTENT = "respuesta_caso"  # the external intent of action_entregar_aviso (both kinds of notice)
 TOKEN_ENTITY = "entrega"
 LEASE_SECONDS = 60
@@ -85,7 +86,10 @@ class RasaNotifier:
         params = {"output_channel": channel or "latest"}
         if self.token:
             params["token"] = self.token
-        url = f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        # Rasa 3.6 (Sanic) does not percent-decode the id in the path: ":" of "web:"/"wa:"/"tg:" and
+        # the other characters allowed in a path go as they are, or the trigger reaches a new
+        # conversation named "web%3A..." and the action never finds the notice.
+        url = f"{self.rasa_url}/conversations/{quote(conversation_id, safe=_PATH_SAFE)}/trigger_intent"
         body = {"name": intent, "entities": {TOKEN_ENTITY: notice_token}}
         try:
             response = http.post(url, params=params, json=body, timeout=self.timeout)

@@ -309,3 +309,14 @@ def load(
         _write(engine, ent, values, issues, meta, bar)
     return LoadReport(False, time.perf_counter() - start, fingerprint, dict(counts), len(values), unreliable,
                       len(issues), dict(stats))
+
+
+def place_rows(data_dir: Path | None = None) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The rows and aliases of the place tables, read from the files without a database (the NLU's
+    gazetteer is built from them at training time and kept in the model)."""
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    stats: Counter = Counter()
+    municipal = read_indicator_file(data_dir, MUNICIPAL_FILE, stats)
+    departmental = [r for f in DEPARTMENT_FILES for r in read_indicator_file(data_dir, f, stats)]
+    ent = build_entities(read_divipola(data_dir, stats), read_regions(data_dir, stats), municipal, departmental)
+    return list(ent.rows.values()), sorted(ent.aliases)

@@ -122,9 +122,6 @@ def _open_case(chat: WebChat, rasa_url: str) -> str:
     raise AssertionError(f"no case code in the web chat: {chat.texts()[-6:]}")
 
 
-@pytest.mark.xfail(reason="known failure after merging the delivery states (issue 13) with the signed web sessions "
-                   "(issue 12): the sender triggers the notice but action_entregar_aviso does not take it "
-                   "('rasa_no_ejecuto_la_accion'); see the closing note of stop 17", strict=False)
 def test_reply_reaches_the_web_chat_and_the_rating_is_stored(stack) -> None:
     from bot.agents.accounts import AgentAccounts
     from bot.agents.security import PasswordHasher

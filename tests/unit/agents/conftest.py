@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -148,8 +148,10 @@ class FakeRasa:
     url: str = ""
 
     def handle(self, path: str, query: dict, body: dict) -> tuple[int, dict]:
-        parts = urlsplit(path).path.split("/")
-        conversation = unquote(parts[2]) if len(parts) > 3 else ""
+        # as Rasa 3.6 (Sanic 21.12, route "/conversations/<conversation_id:path>/trigger_intent"):
+        # the raw path between the two, *not* percent-decoded
+        raw = urlsplit(path).path
+        conversation = raw[len("/conversations/"):-len("/trigger_intent")] if raw.endswith("/trigger_intent") else ""
         self.requests.append({"path": urlsplit(path).path, "conversation": conversation, "query": query, "body": body})
         if self.mode == "error":
             return 500, {"message": "boom"}

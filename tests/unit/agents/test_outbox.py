@@ -23,6 +23,9 @@ from bot.delivery.receipts import Receipts
 
 from .conftest import closed_port_url, make_ticket
 
+# a signed web chat id as channels/webchat.py issues it (bot.identity.new_web_session)
+WEB_ID = "web:Li_QDXkMglRjkOe2wZYp4jt9duvlamdW.3eYSev5X6dZ-EWEV57NPdA"
+
 
 def _dispatcher(db_url, clock, url: str, timeout: float = 2.0, token: str = "") -> OutboxDispatcher:
     return OutboxDispatcher(database_url=db_url, notifier=RasaNotifier(rasa_url=url, timeout=timeout, token=token),
@@ -37,7 +40,7 @@ def _rows(db_url) -> list[TicketOutbox]:
 @pytest.fixture
 def replied(db_url, desk, team):
     """A ticket of conversation ``conv-1`` (web chat) with one reply waiting in the outbox."""
-    code = make_ticket(db_url, conversation_id="conv/1 ñ", channel="socketio")
+    code = make_ticket(db_url, conversation_id=WEB_ID, channel="socketio")
     desk.claim(team["ana"], code)
     result = desk.reply(team["ana"], code, "Respuesta: <b>aprobado</b> ✅")
     return code, result.outbox_ids[0]
@@ -49,8 +52,9 @@ def test_reply_is_triggered_in_the_conversation_and_marked_sent_then_delivered_o
     report = _dispatcher(db_url, clock, fake_rasa.url, token="secreto").deliver_due()
     assert report.delivered == [outbox_id] and report.pending == []
     request = fake_rasa.requests[0]
-    assert request["path"] == "/conversations/conv%2F1%20%C3%B1/trigger_intent"
-    assert request["conversation"] == "conv/1 ñ"
+    # Rasa does not percent-decode the id: the signed web id goes as it is, ":" included
+    assert request["path"] == f"/conversations/{WEB_ID}/trigger_intent"
+    assert request["conversation"] == WEB_ID
     assert request["query"] == {"output_channel": "socketio", "token": "secreto"}
     assert request["body"]["name"] == TRIGGER_INTENT == "respuesta_caso"
     assert set(request["body"]["entities"]) == {TOKEN_ENTITY}
@@ -106,20 +110,20 @@ def test_pending_notices_are_delivered_when_the_user_writes(db_url, clock, repli
     desk.resolve(team["ana"], code, "Caso cerrado con aprobación.")
     inbox = NoticeInbox(database_url=db_url, clock=clock)
     assert inbox.take_for_conversation(conversation_id="otra") == []
-    notices = inbox.take_for_conversation(conversation_id="conv/1 ñ")
+    notices = inbox.take_for_conversation(conversation_id=WEB_ID)
     assert [(n.kind, n.body) for n in notices] == [("respuesta", "Respuesta: <b>aprobado</b> ✅"),
                                                    ("resuelto", "Caso cerrado con aprobación.")]
     assert {r.delivered_via for r in _rows(db_url)} == {"conversacion"}
-    assert inbox.take_for_conversation(conversation_id="conv/1 ñ") == []  # at most once
+    assert inbox.take_for_conversation(conversation_id=WEB_ID) == []  # at most once
 
 
 def test_a_token_only_works_in_its_own_conversation(db_url, clock, replied):
     token = _rows(db_url)[0].token
     inbox = NoticeInbox(database_url=db_url, clock=clock)
     assert inbox.take_by_token(token=token, conversation_id="intruso") is None
-    assert inbox.take_by_token(token="inventado", conversation_id="conv/1 ñ") is None
-    assert inbox.take_by_token(token=token, conversation_id="conv/1 ñ") is not None
-    assert inbox.take_by_token(token=token, conversation_id="conv/1 ñ") is None  # replayed payload: nothing
+    assert inbox.take_by_token(token="inventado", conversation_id=WEB_ID) is None
+    assert inbox.take_by_token(token=token, conversation_id=WEB_ID) is not None
+    assert inbox.take_by_token(token=token, conversation_id=WEB_ID) is None  # replayed payload: nothing
 
 
 def test_concurrent_delivery_paths_utter_once(db_url, clock, replied):
@@ -131,9 +135,9 @@ def test_concurrent_delivery_paths_utter_once(db_url, clock, replied):
     def take(by_token: bool) -> None:
         barrier.wait(timeout=10)
         if by_token:
-            got.append(inbox.take_by_token(token=token, conversation_id="conv/1 ñ"))
+            got.append(inbox.take_by_token(token=token, conversation_id=WEB_ID))
         else:
-            got.extend(inbox.take_for_conversation(conversation_id="conv/1 ñ"))
+            got.extend(inbox.take_for_conversation(conversation_id=WEB_ID))
 
     threads = [threading.Thread(target=take, args=(i % 2 == 0,)) for i in range(6)]
     for t in threads:
@@ -149,7 +153,7 @@ def test_purge_drops_pending_text_and_conversation(db_url, clock, replied):
         assert purge_ticket_notices(session=session, ticket_id=ticket_id) == 1
     row = _rows(db_url)[0]
     assert (row.status, row.body, row.conversation_id) == ("cancelado", None, "")
-    assert NoticeInbox(database_url=db_url, clock=clock).take_for_conversation(conversation_id="conv/1 ñ") == []
+    assert NoticeInbox(database_url=db_url, clock=clock).take_for_conversation(conversation_id=WEB_ID) == []
 
 
 def test_retention_of_a_closed_ticket_also_purges_its_undelivered_replies(db_url, replied):
