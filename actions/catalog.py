@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.indicators import is_indicator_follow_up
 from actions.repair import RepairingFormValidation
 from bot.catalog.analysis import display_query
 from bot.catalog.connect import connection_description, escuela_description
@@ -171,6 +172,8 @@ class ActionVerMasContenido(Action):
         if offset is None or query is None:
             if query is not None:
                 dispatcher.utter_message(response="utter_catalogo_fin")
+            elif is_indicator_follow_up(tracker):  # "y el año siguiente?" after an indicator answer
+                return [FollowupAction("action_preparar_indicador")]
             else:
                 dispatcher.utter_message(response="utter_catalogo_sin_busqueda_previa")
             return []

@@ -115,6 +115,20 @@ def read(tracker: Tracker, service: IndicatorService, *, requested: str | None =
                          resolver=service.resolver, entities=entities, requested=requested, today=service.today)
 
 
+def is_indicator_follow_up(tracker: Tracker, service: IndicatorService | None = None) -> bool:
+    """Whether the latest message, which the NLU gave to another feature ("y el año siguiente?" read as
+    «ver más»), changes the indicator question the conversation holds: then the indicator flow serves it."""
+    if not tracker.get_slot(S_IND):
+        return False
+    try:
+        reading = read(tracker, service or shared_service())
+    except SQLAlchemyError:
+        return False
+    return reading.kind in {"follow_up", "correction"} and (
+        reading.year_named or reading.place_named or reading.indicator_named
+        or reading.question.level != state_of(tracker).level)
+
+
 def question_slots(tracker: Tracker, service: IndicatorService, *, requested: str | None = None) -> dict[str, Any]:
     """Only the slots the message changes (a follow-up keeps the rest)."""
     return changed_slots(tracker, read(tracker, service, requested=requested))
@@ -325,7 +339,9 @@ class ActionResponderIndicador(Action):
             if query == "comparacion":
                 self._comparison(dispatcher, service, tracker.get_slot(S_PLACES) or [], indicator, level, year)
             elif query == "ranking":
-                self._ranking(dispatcher, service, indicator, level, year, ranking_from_slot(tracker.get_slot(S_RANKING)))
+                within = service.resolver.get(tracker.get_slot(S_PLACE) or "")
+                self._ranking(dispatcher, service, indicator, level, year, ranking_from_slot(tracker.get_slot(S_RANKING)),
+                              within)
             else:
                 place = service.resolver.get(tracker.get_slot(S_PLACE) or "")
                 if place is None:
@@ -439,18 +455,21 @@ class ActionResponderIndicador(Action):
             dispatcher.utter_message(response="utter_ind_grafica", image=chart_url(ans.chart_file), indicador=_cap(label))
 
     # ranking ----------------------------------------------------------------------------------
-    def _ranking(self, dispatcher, service, indicator: str, level: str, year: int | None, req: RankingRequest) -> None:
+    def _ranking(self, dispatcher, service, indicator: str, level: str, year: int | None, req: RankingRequest,
+                 within: Place | None = None) -> None:
+        """``within``: a department named in the question ("los municipios del Huila con más deserción")."""
         order = req.order
         direction = INDICATORS[indicator].higher_is_better
         if req.by_quality and direction is not None:
             best_first = req.by_quality == "mejores"
             order = "desc" if best_first == direction else "asc"
-        ans: RankingAnswer = service.ranking(indicator, level, year, scope=req.scope, n=req.n, order=order)
+        ans: RankingAnswer = service.ranking(indicator, level, year, scope=req.scope, n=req.n, order=order,
+                                             within=within)
         label = indicator_label(indicator, level)
         if ans.status == "level_unavailable":
             dispatcher.utter_message(response="utter_ind_nivel_no_disponible", indicador=INDICATORS[indicator].name,
                                      nivel=ans.level_name)
-            ans = service.ranking(indicator, TOTAL, year, scope=req.scope, n=req.n, order=order)
+            ans = service.ranking(indicator, TOTAL, year, scope=req.scope, n=req.n, order=order, within=within)
             label = indicator_label(indicator, TOTAL)
         if ans.status == "year_unavailable":
             dispatcher.utter_message(response="utter_ind_ranking_anio_no_disponible", indicador=label, anio=year,
@@ -462,9 +481,10 @@ class ActionResponderIndicador(Action):
         lista = "\n".join(f"{r.position}. {r.figure.place_display}:"
                           f" {r.figure.formatted}" for r in ans.rows)
         response = "utter_ind_ranking_mayor" if order == "desc" else "utter_ind_ranking_menor"
-        dispatcher.utter_message(response=response, n=len(ans.rows), grupo=SCOPE_LABELS[req.scope], indicador=label,
+        grupo = SCOPE_LABELS[ans.scope] + (f" de {ans.within.name}" if ans.within is not None else "")
+        dispatcher.utter_message(response=response, n=len(ans.rows), grupo=grupo, indicador=label,
                                  anio=ans.year, lista=lista, total=ans.compared, fuente=ans.rows[0].figure.source)
-        if req.scope == "etc":
+        if ans.scope == "etc":
             dispatcher.utter_message(response="utter_ind_ranking_nota_etc")
         if ans.excluded_unreliable:
             dispatcher.utter_message(response="utter_ind_ranking_excluidos", excluidos=ans.excluded_unreliable)

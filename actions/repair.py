@@ -13,7 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.repair import INTERRUPTIONS, MAX_ASKS, digression_target, other_language
+from bot.repair import INTERRUPTIONS, MAX_ASKS, digression_intent, digression_target, other_language
 
 S_ASKED = "formulario_intentos"  # how many times the form asked the same question without an answer
 REQUESTED = "requested_slot"
@@ -36,13 +36,15 @@ class RepairingFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
         """The validation action's name (abstract: rasa-sdk registers only the concrete forms)."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = _intent(tracker)
+        intent = digression_intent(_intent(tracker), (tracker.latest_message or {}).get("text") or "")
+        uttered = len(dispatcher.messages)
         events = await super().run(dispatcher, tracker, domain)
         requested_before = tracker.get_slot(REQUESTED)
         filled = any(e.get("event") == "slot" and e.get("name") not in {REQUESTED, S_ASKED} and
                      e.get("value") is not None for e in events)
         target = digression_target(self.form_name(), intent, answers_form=filled)
         if target:
+            del dispatcher.messages[uttered:]  # not «No reconocí…»: the request is served instead
             return leave_form(target)
         if intent in INTERRUPTIONS and not filled:
             return events  # nothing extracted: Rasa rejects the form, a rule answers, then the form goes on

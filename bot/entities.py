@@ -25,7 +25,7 @@ TYPES = (LUGAR, INDICADOR, NIVEL, ANIO)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _YEAR = re.compile(r"(?<![\d.,/])(?:19[5-9]\d|20[0-4]\d)(?![\d.,/]\d)")
 _CASE_CODE = re.compile(r"\b[A-Za-z]{2,5}[- ]\d{4}[- ]\d{3,}\w*")  # MEN-2026-000905-RT4C: not a year
-_RELATIVE_YEAR = re.compile(r"\b(?:este|el|del|al)\s+(?:a[nñ]o\s+(?:pasado|anterior|antepasado)|(?:ultimo|último)\s+a[nñ]o)\b"
+_RELATIVE_YEAR = re.compile(r"\b(?:este|el|del|al)\s+(?:a[nñ]o\s+(?:pasado|anterior|antepasado|siguiente|posterior)|(?:ultimo|último)\s+a[nñ]o)\b"
                             r"|\beste\s+a[nñ]o\b", re.IGNORECASE)
 # "media" is a level only beside a word of education; alone it is too common ("media hora", "la media").
 _WEAK_LEVEL_WORDS = {"media", "total", "general", "global"}
@@ -138,3 +138,41 @@ def find_entities(text: str, resolver: PlaceResolver | None, *, indicators: bool
                 continue
             found.append(Found(LUGAR, start, end, text[start:end]))
     return sorted(found, key=lambda f: f.start)
+
+
+# --------------------------------------------------------------------------- intent from the lexicons
+_INQUIRY_WORDS = re.compile(
+    r"\b(tramite|procedimiento|requisito|requisitos|solicitud|solicitar|solicitamos|queja|reclamo|problema|"
+    r"auditoria|recursos|plata|dinero|sgp|pae|simat|apelar|ayuda|ayudar|orientacion|norma|decreto|ley|contrato|"
+    r"radicar|caso|funcionario|asesor|ministerio|men|como hago|como hacemos|que hacemos|estrategia|estrategias|"
+    r"programa|programas|guia|guias|material|curso|cursos|reducir|bajar|mejorar|prevenir)\b")
+_SERIES = re.compile(r"\b(evolucion|tendencia|historico|serie|grafic\w*|comportamiento|como ha|ano a ano|"
+                     r"ultimos \d+ anos|desde)\b")
+_RANK = re.compile(r"\b(ranking|top|mayor(?:es)?|menor(?:es)?|mas alt[oa]s?|mas baj[oa]s?|peor(?:es)?|mejor(?:es)?)\b")
+_COMPARE = re.compile(r"\b(vs|versus|frente a|compar\w*|diferencia|contra)\b")
+_FOLLOW = re.compile(r"^(y|e|ahora|tambien|igual|lo mismo|que tal|q tal|perdon|no era|quise decir)\b")
+
+
+def lexicon_intent(text: str, found: list[Found]) -> str | None:
+    """The indicator intent a message shows by its words alone, for a message the classifier could not
+    place (``nlu_fallback``): "desercion en buenavista 2018" is a question for a figure, "y en 2019?" a
+    follow-up, "Pasto" an answer. None when the words suggest an inquiry or nothing of an indicator."""
+    norm = fold(text)
+    words = norm.split()
+    if not words or _INQUIRY_WORDS.search(norm):
+        return None
+    kinds = [f.entity for f in found]
+    has_indicator = INDICADOR in kinds
+    has_where_or_when = LUGAR in kinds or ANIO in kinds
+    if has_indicator and has_where_or_when and len(words) <= 16:
+        if _COMPARE.search(norm) or kinds.count(LUGAR) >= 2:
+            return "comparar_indicador"
+        if _RANK.search(norm):
+            return "ranking_indicador"
+        if _SERIES.search(norm):
+            return "evolucion_indicador"
+        return "consultar_indicador"
+    covered = sum(len(fold(f.text).split()) for f in found)
+    if found and len(words) <= 6 and covered >= len(words) - 3:
+        return "ajustar_consulta_indicador" if _FOLLOW.match(norm) else "informar_dato_indicador"
+    return None

@@ -333,6 +333,8 @@ class PlaceResolver:
                 j + 2 < len(words) + 1 and words[j : j + 3] == ["(", "etc", ")"])
             if etc_after:
                 kind = ETC
+            elif kind is None:
+                kind = _kind_after(words, j)  # "Boyacá departamento", "Bolívar (departamento)"
             # "Granada, Meta", "Granada (Meta)", "La Unión en Nariño": a municipality of that department
             if k + 1 < len(spans) and kind != DEPARTAMENTO:
                 ni, nj, nkeys = spans[k + 1]
@@ -618,6 +620,17 @@ def _kind_before(words: list[str], i: int) -> str | None:
         k -= 1
         steps += 1
     return None
+
+
+def _kind_after(words: list[str], j: int) -> str | None:
+    """"Boyacá departamento: …", "Bolívar (departamento)", "Córdoba municipio": the level written after
+    the name (not "Medellín departamento de Antioquia", a qualifier read elsewhere)."""
+    k = j + 1 if j < len(words) and words[j] == "(" else j
+    if k >= len(words) or words[k] not in _KIND_WORDS or _KIND_WORDS[words[k]] == ETC:
+        return None
+    if k + 1 < len(words) and words[k + 1] in {"de", "del"}:
+        return None
+    return _KIND_WORDS[words[k]]
 
 
 def _is_qualifier_gap(gap: list[str]) -> bool:

@@ -48,12 +48,34 @@ OWN_HANDLING: dict[str, frozenset[str]] = {
     "indicador_form": frozenset(),
 }
 # Answered by a rule, then the form goes on (interruption and return).
-INTERRUPTIONS = frozenset({"saludar", "agradecer", "es_bot", "afirmar"})
+# «sí» is not one: it answers nothing the form asked, so it counts as a question asked again.
+INTERRUPTIONS = frozenset({"saludar", "agradecer", "es_bot"})
 
 
 # Requests that leave the form even when the message also names a place or a year.
 STRONG = frozenset({"contactar_humano", "solicitar_gestion_men", "cancelar", "reiniciar", "consultar_caso",
                     "no_me_sirvio"})
+
+
+# A request for a case or a person, recognised by its words whatever the NLU says ("quiero abrir un caso",
+# "comuníqueme con alguien del ministerio"): inside a form it leaves the form like ``contactar_humano``.
+_ASKS_FOR_PERSON = re.compile(
+    r"\b(abrir|abra|abrame|crear|cree|radicar|radique|poner|levantar|iniciar|dejar)(le|me|nos)? (un |una |el |la |mi )?"
+    r"(caso|solicitud|ticket|requerimiento|consulta al (men|ministerio))\b"
+    r"|\b(hablar|comunicar(me|nos)?|contactar|contacto)( con| a| al)? (alguien|una persona|un funcionario|"
+    r"una funcionaria|un asesor|una asesora|un humano|el men|al men|men|el ministerio|al ministerio|ministerio)\b"
+    r"|\b(contactar|conectar(me|nos)?) (con |a |al )?(el )?(men|ministerio)\b")
+
+
+def asks_for_person(text: str) -> bool:
+    return bool(_ASKS_FOR_PERSON.search(normalize(text or "")))
+
+
+def digression_intent(intent: str | None, text: str) -> str | None:
+    """The intent a form should act on: a request for a case or a person wins by its words."""
+    if intent not in {"contactar_humano", "solicitar_gestion_men"} and asks_for_person(text):
+        return "contactar_humano"
+    return intent
 
 
 def digression_target(form: str, intent: str | None, *, answers_form: bool = False) -> str | None:
@@ -109,8 +131,24 @@ ESCALATION_INTENTS = frozenset({"solicitar_gestion_men", "contactar_humano"})
 MINISTRY_MIN_CONFIDENCE = 0.2
 
 
+# "¿cómo lo solicitamos?", "queremos que la Escuela haga…", "¿a quién le pedimos…?": a procedure or a
+# request to the Ministry, which an FAQ paragraph does not settle.
+_PROCEDURE = re.compile(
+    r"\b(como|donde|a quien|ante quien|por donde)( se| le| les| lo| la| los| las| nos)* "
+    r"(solicit\w*|pid\w*|ped\w*|tramit\w*|radic\w*|gestion\w*|postul\w*|inscrib\w*|accede\w*|accedemos|"
+    r"reclam\w*|apel\w*|hacemos para|hago para)\b"
+    r"|\b(queremos|quisieramos|necesitamos|solicitamos|pedimos) que (el ministerio|el men|la escuela|ustedes|nos)\b"
+    r"|\b(se puede|es posible|puede el ministerio|podria el ministerio)\b.*\b(ministerio|men|escuela)\b")
+
+
+def asks_procedure(text: str) -> bool:
+    return bool(_PROCEDURE.search(normalize(text or "")))
+
+
 def needs_ministry(parse_data: dict, threshold: float = MINISTRY_MIN_CONFIDENCE) -> bool:
-    """The message also reads as an inquiry for a MEN area (procedures, money, staff, a decision…)."""
+    """The message also reads as an inquiry for a MEN area (procedures, money, staff, a decision…): by the
+    NLU's ranking, or by its words (a procedure or a request to the Ministry, a request for a person)."""
     ranking = parse_data.get("intent_ranking") or []
+    text = parse_data.get("text") or ""
     return any(item.get("name") in ESCALATION_INTENTS and (item.get("confidence") or 0) >= threshold
-               for item in ranking[:3])
+               for item in ranking[:3]) or asks_procedure(text) or asks_for_person(text)

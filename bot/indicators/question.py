@@ -53,7 +53,8 @@ _SERIES_WORDS = re.compile(r"\b(evolucion|tendencia|historico|historia|serie|gra
                            r"por ano|ano a ano|cada ano)\b")
 _RANKING_WORDS = re.compile(r"\b(ranking|top|mayor(?:es)?|menor(?:es)?|mas alt[oa]s?|mas baj[oa]s?|peor(?:es)?|"
                             r"mejor(?:es)?|primeros|ultimos lugares|clasificacion|lista de (?:los )?(?:departamentos|"
-                            r"municipios))\b")
+                            r"municipios)|con mas|con menos|(?:los|las) \d+ (?:departamentos|municipios|etc)|"
+                            r"(?:que|cuales|cual) (?:departamentos?|municipios?|etc))\b")
 _WHOLE_DEPARTMENT = re.compile(r"\b(todo el departamento|el departamento|a nivel departamental|departamental|"
                                r"del departamento|para el departamento|en el departamento)\b\W*$")
 _PREVIOUS_YEAR = re.compile(r"\b(ano|anio) (anterior|antes|previo)\b|\bel anterior\b")
@@ -187,6 +188,9 @@ def read_question(
     notes: list[str] = []
     query = COMPARISON if requested == "ind_lugares" else _query_kind(norm, intent_query, mentions, q, kind,
                                                                         years_range)
+    if query == SERIES and year and not years_range and not _SERIES_WORDS.search(norm):
+        # "cobertura neta de Sabaneta en 2017", "¿y en 2019?": one year named is a value, not a series
+        query = VALUE
 
     # indicator and level ------------------------------------------------------------------------
     if (ind is None or not ind.key) and state.pending_indicator and kind != "new":
@@ -222,6 +226,11 @@ def read_question(
     # places ---------------------------------------------------------------------------------------
     if query == COMPARISON:
         q = _comparison_places(q, mentions, state, kind, resolver)
+    elif mentions and query == RANKING:
+        # a ranking is inside a department: "en Caldas, el municipio con…" is the department, not Caldas (Boyacá)
+        res = _main_mention(mentions).resolution
+        depts = [c for c in ((res.place,) if res.ok else res.candidates) if c is not None and c.kind == DEPARTAMENTO]
+        q = replace(q, place=depts[0].key if len(depts) == 1 else None, pending_place=None)
     elif mentions:
         q = _single_place(q, _main_mention(mentions), state, kind, resolver, notes)
         if kind != "new" and state.query in {COMPARISON, RANKING} and intent_query is None:
@@ -235,6 +244,8 @@ def read_question(
     elif kind == "new":
         q = replace(q, place=None, pending_place=None)
 
+    if query == RANKING and re.search(r"\b(departamentos|pais|nacional)\b", norm):
+        q = replace(q, place=None, pending_place=None)  # a ranking of departments is never inside one
     q = replace(q, query=query, notes=tuple(notes))
     return Reading(q, kind, indicator_named, place_named, year_named)
 
@@ -291,6 +302,8 @@ def _query_kind(norm: str, intent_query: str | None, mentions: list[Mention], q:
         # a short answer or a follow-up keeps the kind of question unless its words change it
         if _SERIES_WORDS.search(norm):
             return SERIES
+        if intent_query == RANKING and _RANKING_WORDS.search(norm):
+            return RANKING  # "¿y los 5 departamentos con más deserción?"
         return q.query
     if intent_query:
         if intent_query == COMPARISON and len(mentions) < 2 and kind == "new" and not _COMPARE_WORDS.search(norm):

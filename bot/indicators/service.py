@@ -148,6 +148,7 @@ class RankingAnswer:
     latest: bool = False
     available_years: tuple[int, ...] = ()
     years_text: str = ""
+    within: Place | None = None  # the department whose municipalities (or ETC) are ranked
 
 
 @dataclass(frozen=True)
@@ -437,17 +438,22 @@ class IndicatorService:
         raise ValueError(f"alcance desconocido: {scope}")
 
     def ranking(self, indicator: str, level: str = TOTAL, year: int | None = None, *, scope: str = "departamentos",
-                n: int = 5, order: str = "desc") -> RankingAnswer:
-        """Top (``desc``) or bottom (``asc``) ``n`` departments, municipal ETC or municipalities."""
+                n: int = 5, order: str = "desc", within: Place | None = None) -> RankingAnswer:
+        """Top (``desc``) or bottom (``asc``) ``n`` departments, municipal ETC or municipalities; ``within`` a
+        department: its municipalities (or its municipal ETC)."""
         self._check(indicator, level)
         ind = INDICATORS[indicator]
-        base = RankingAnswer("no_data", indicator, ind.name, level, LEVELS[level], year, scope, order)
+        if within is not None and within.kind != DEPARTAMENTO:
+            within = None
+        if within is not None and scope == "departamentos":
+            scope = "municipios"  # "ranking de deserción en Caldas": the municipalities of Caldas
+        base = RankingAnswer("no_data", indicator, ind.name, level, LEVELS[level], year, scope, order, within=within)
         if not ind.has_level(level):
             return replace(base, status="level_unavailable")
         engine = get_engine(self.database_url)
         with engine.connect() as conn:
-            scope_all = self._scope_keys(conn, scope, None)
-            years = self._ranking_years(conn, indicator, level, scope, scope_all)
+            scope_all = self._within(self._scope_keys(conn, scope, None), within)
+            years = self._ranking_years(conn, indicator, level, scope, scope_all, within)
             base = replace(base, available_years=tuple(years), years_text=years_text(years))
             if not years:
                 return base if year is None else replace(base, status="year_unavailable")
@@ -456,7 +462,7 @@ class IndicatorService:
                 year = years[-1]
             elif year not in years:
                 return replace(base, status="year_unavailable")
-            scope_places = self._scope_keys(conn, scope, year) if scope == "etc" else scope_all
+            scope_places = self._within(self._scope_keys(conn, scope, year), within) if scope == "etc" else scope_all
             rows = self._rows(conn, list(scope_places), indicator, level, year)
         good = [r for r in rows if r["quality"] == m.OK]
         sign = -1 if order == "desc" else 1
@@ -465,9 +471,16 @@ class IndicatorService:
         return replace(base, status="ok", year=year, rows=ranked, compared=len(good),
                        excluded_unreliable=len(rows) - len(good), latest=latest)
 
-    def _ranking_years(self, conn, indicator: str, level: str, scope: str, scope_all: dict) -> tuple[int, ...]:
+    @staticmethod
+    def _within(places: dict[str, Place], department: Place | None) -> dict[str, Place]:
+        if department is None:
+            return places
+        return {k: p for k, p in places.items() if p.department_name == department.name and p.kind != DEPARTAMENTO}
+
+    def _ranking_years(self, conn, indicator: str, level: str, scope: str, scope_all: dict,
+                       within: Place | None = None) -> tuple[int, ...]:
         """Years where at least half of the scope has a reliable value (cached until a reload)."""
-        key = (indicator, level, scope)
+        key = (indicator, level, scope, within.key if within else None)
         if key not in self._years_cache:
             years_q = select(m.value.c.year, func.count()).where(and_(
                 m.value.c.indicator == indicator, m.value.c.level == level, m.value.c.quality == m.OK,

@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.repair import S_ASKED, RepairingFormValidation
-from bot.repair import MAX_ASKS, digression_target, other_language
+from bot.repair import MAX_ASKS, asks_for_person, asks_procedure, digression_target, needs_ministry, other_language
 
 
 @pytest.mark.parametrize(("intent", "target"), [
@@ -43,9 +43,9 @@ class _Form(RepairingFormValidation):
         return ["ind_lugar"]
 
 
-def _tracker(intent: str, asked: float | None = None) -> Tracker:
+def _tracker(intent: str, asked: float | None = None, text: str = "algo") -> Tracker:
     slots = {"requested_slot": "ind_lugar", "ind_lugar": None, S_ASKED: asked}
-    message = {"text": "algo", "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
     return Tracker("u", slots, message, [], False, None, {"name": "indicador_form"}, "action_listen")
 
 
@@ -63,3 +63,31 @@ async def test_the_same_question_is_not_asked_a_third_time():
     assert {"event": "slot", "name": S_ASKED, "value": 1.0, "timestamp": None} in first
     last = await _Form().run(CollectingDispatcher(), _tracker("informar_dato_indicador", MAX_ASKS - 1), DOMAIN)
     assert {"event": "followup", "name": "action_formas_de_avanzar", "timestamp": None} in last
+
+
+class _Rejecting(_Form):
+    async def validate_ind_lugar(self, value, dispatcher, tracker, domain):
+        dispatcher.utter_message(text=f"No reconocí «{tracker.latest_message['text']}»")
+        return {"ind_lugar": None}
+
+
+async def test_a_request_for_a_case_in_its_own_words_leaves_the_form_whatever_the_nlu_says():
+    dispatcher = CollectingDispatcher()
+    tracker = _tracker("informar_dato_indicador", text="quiero abrir un caso")
+    tracker.slots["ind_lugar"] = "quiero abrir un caso"
+    events = await _Rejecting().run(dispatcher, tracker, DOMAIN)
+    assert {"event": "followup", "name": "action_ofrecer_caso", "timestamp": None} in events
+    assert dispatcher.messages == []  # not «No reconocí…» before the offer
+
+
+@pytest.mark.parametrize(("text", "person", "procedure"), [
+    ("quiero abrir un caso", True, False),
+    ("contactar al MEN", True, False),
+    ("necesito hablar con alguien del ministerio", True, False),
+    ("queremos que la escuela haga un taller en nuestra region, como lo solicitamos?", False, True),
+    ("como ha evolucionado la desercion en Pasto", False, False),
+    ("Boyacá", False, False),
+])
+def test_requests_for_a_person_and_procedures_by_their_words(text, person, procedure):
+    assert (asks_for_person(text), asks_procedure(text)) == (person, procedure)
+    assert needs_ministry({"text": text, "intent_ranking": []}) == (person or procedure)

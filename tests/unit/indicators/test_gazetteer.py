@@ -59,3 +59,17 @@ def test_a_list_of_places_keeps_each_one(resolver):
 ])
 def test_sentences_without_places_name_none(resolver, text):
     assert resolver.mentions(text) == []
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("Boyaca departamento: tasa de reprobacion de primaria 2024", "dep:15"),
+    ("Bolívar (departamento) desercion", "dep:13"),
+])
+def test_the_level_written_after_the_name_decides(resolver, text, key):
+    res = _one(resolver, text)
+    assert res.ok and res.place.key == key
+
+
+def test_name_spans_give_the_characters_of_each_name(resolver):
+    text = "deserción de Santa Rosa de Osos, Antioquia"
+    assert [text[a:b] for a, b in resolver.name_spans(text)] == ["Santa Rosa de Osos", "Antioquia"]

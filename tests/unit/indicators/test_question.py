@@ -103,3 +103,21 @@ def test_a_correction_ignores_words_the_nlu_took_for_a_place(resolver):
     q = read_question("no era desercion sino repitencia", intent="informar_dato_indicador", state=state,
                       resolver=resolver, entities={"lugar": ["sino"]}, today=TODAY).question
     assert (q.indicator, q.place, q.pending_place) == ("repitencia", "mun:52001", None)
+
+
+def test_one_year_named_is_a_value_even_when_the_nlu_says_evolution(resolver):
+    first, second = talk(resolver, ("me colabora con la cobertura neta de Sabaneta en 2017", "evolucion_indicador", None),
+                         ("q tal en 2019", "ajustar_consulta_indicador", None))
+    assert (first.query, first.year) == ("valor", 2017)
+    assert (second.query, second.year, second.place) == ("valor", 2019, first.place)
+    (series,) = talk(resolver, ("evolucion de la desercion en Pasto desde 2015", "evolucion_indicador", None))
+    assert series.query == "evolucion" and series.years == (2015, 2100)
+
+
+def test_a_ranking_inside_a_department_keeps_it_and_one_of_departments_drops_it(resolver):
+    (inside,) = talk(resolver, ("en Caldas, cual fue el municipio con la cobertura neta mas baja del 2018?",
+                                "ranking_indicador", None))
+    assert (inside.query, inside.place, inside.year) == ("ranking", "dep:17", 2018)
+    _, depts = talk(resolver, ("desercion del Huila", "consultar_indicador", None),
+                    ("y los 5 departamentos con mas desercion?", "ranking_indicador", None))
+    assert depts.query == "ranking" and depts.place is None

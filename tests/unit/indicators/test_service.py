@@ -153,3 +153,15 @@ def test_series_lists_unreliable_years(service):
 )
 def test_years_text(years, text):
     assert years_text(years) == text
+
+
+def test_ranking_inside_a_department_lists_only_its_municipalities(service):
+    caldas = service.resolver.get("dep:17")
+    ans = service.ranking("cobertura_neta", year=2018, order="asc", n=30, within=caldas)
+    assert ans.status == "ok" and ans.scope == "municipios" and ans.within == caldas
+    assert ans.rows and all(r.figure.place_display.endswith("(Caldas)") for r in ans.rows)
+    assert ans.compared == len(ans.rows) <= 27  # Caldas has 27 municipalities
+    values = [r.figure.value for r in ans.rows]
+    assert values == sorted(values)
+    national = service.ranking("cobertura_neta", year=2018, order="asc", n=5, scope="municipios")
+    assert national.compared > 1000 and national.rows[0].figure.value <= values[0]
