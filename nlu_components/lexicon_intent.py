@@ -4,7 +4,8 @@ Placed last in the pipeline: when the intent is ``nlu_fallback`` and the lexicon
 ``GazetteerEntityExtractor`` show an indicator question ("desercion en buenavista 2018") or a short
 follow-up ("y en 2019?", "del Huila"), the intent becomes that indicator intent
 (:func:`bot.entities.lexicon_intent`), so the user gets the figure or the next question instead of
-"¿Quiso decir…?". Not trainable.
+"¿Quiso decir…?"; a message with a case code ("MEN-2026-000777-ZX9Q en que va?") asks for that case.
+Not trainable.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.entities import TYPES, Found, lexicon_intent
+from bot.tickets.codes import parse_code
 
 CONFIDENCE = 0.5  # above the FallbackClassifier threshold; marks the intent as read from the lexicons
 
@@ -44,7 +46,7 @@ class LexiconIntentOverride(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             found = [Found(e["entity"], e["start"], e["end"], text[e["start"]:e["end"]])
                      for e in message.get(ENTITIES, []) if e.get("entity") in TYPES and "start" in e and "end" in e]
-            name = lexicon_intent(text, found)
+            name = "consultar_caso" if parse_code(text) is not None else lexicon_intent(text, found)
             if name is None:
                 continue
             chosen = {INTENT_NAME_KEY: name, "confidence": CONFIDENCE}
