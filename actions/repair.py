@@ -38,11 +38,12 @@ class RepairingFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = digression_intent(_intent(tracker), (tracker.latest_message or {}).get("text") or "")
         uttered = len(dispatcher.messages)
-        events = await super().run(dispatcher, tracker, domain)
         requested_before = tracker.get_slot(REQUESTED)
+        events = await super().run(dispatcher, tracker, domain)
         filled = any(e.get("event") == "slot" and e.get("name") not in {REQUESTED, S_ASKED} and
                      e.get("value") is not None for e in events)
-        target = digression_target(self.form_name(), intent, answers_form=filled)
+        # on activation the latest message is the one that started the form: nothing to let go of
+        target = digression_target(self.form_name(), intent, answers_form=filled) if requested_before else None
         if target:
             del dispatcher.messages[uttered:]  # not «No reconocí…»: the request is served instead
             return leave_form(target)

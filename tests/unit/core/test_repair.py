@@ -91,3 +91,12 @@ async def test_a_request_for_a_case_in_its_own_words_leaves_the_form_whatever_th
 def test_requests_for_a_person_and_procedures_by_their_words(text, person, procedure):
     assert (asks_for_person(text), asks_procedure(text)) == (person, procedure)
     assert needs_ministry({"text": text, "intent_ranking": []}) == (person or procedure)
+
+
+async def test_the_message_that_starts_a_form_is_not_a_request_to_leave_it():
+    """"MEN-2026-000777-ZX9Q en que va?" starts the case-lookup form (it asks the e-mail): the same
+    message, intent consultar_caso, must not make the form let go at once (a loop to the fallback)."""
+    tracker = _tracker("consultar_caso")
+    tracker.slots["requested_slot"] = None
+    events = await _Form().run(CollectingDispatcher(), tracker, DOMAIN)
+    assert not any(e.get("event") == "followup" for e in events)
