@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.indicators import is_indicator_follow_up
 from bot.clarify import Labels, clarification_options, faq_topic, is_noise, load_labels
 from bot.repair import needs_ministry, other_language
 
@@ -52,6 +53,8 @@ class ActionResponderFaq(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         message = tracker.latest_message or {}
+        if not (message.get("text") or "").startswith("/") and is_indicator_follow_up(tracker):
+            return [FollowupAction("action_preparar_indicador")]  # "y la repitencia de allá?"
         topic = faq_topic(message, self._labels or load_labels())
         if topic is None:
             dispatcher.utter_message(response="utter_ask_rephrase")

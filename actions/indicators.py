@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.repair import S_ASKED, RepairingFormValidation
+from bot.entities import sounds_like_inquiry
 from bot.indicators.catalog import INDICATORS, TOTAL, indicator_label, parse_indicator
 from bot.indicators.parsing import RankingRequest
 from bot.indicators.question import QUERY_BY_INTENT, Question, Reading, is_inquiry, ranking_from_slot, read_question
@@ -117,8 +118,9 @@ def read(tracker: Tracker, service: IndicatorService, *, requested: str | None =
 
 def is_indicator_follow_up(tracker: Tracker, service: IndicatorService | None = None) -> bool:
     """Whether the latest message, which the NLU gave to another feature ("y el año siguiente?" read as
-    «ver más»), changes the indicator question the conversation holds: then the indicator flow serves it."""
-    if not tracker.get_slot(S_IND):
+    «ver más», "y la repitencia de allá?" as an FAQ, "no era cobertura sino deserción" as a correction of
+    a case), changes the indicator question the conversation holds: then the indicator flow serves it."""
+    if not tracker.get_slot(S_IND) or sounds_like_inquiry(_user_text(tracker)):
         return False
     try:
         reading = read(tracker, service or shared_service())

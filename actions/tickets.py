@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import ServiceAction, ServicesMixin
+from actions.indicators import is_indicator_follow_up
 from actions.repair import RepairingFormValidation
 from bot.services import Services
 from bot.tickets.codes import parse_code
@@ -76,6 +77,8 @@ class ActionOfrecerCaso(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "solicitar_gestion_men" and not tracker.get_slot("caso_motivo") and is_indicator_follow_up(tracker):
+            return [FollowupAction("action_preparar_indicador")]  # "pásemela del último año que tengan, el 2022"
         recent = [e.get("name") for e in tracker.events[-12:] if e.get("event") == "action"]
         reason = escalation_reason(intent=intent, recent_actions=recent, preset=tracker.get_slot("caso_motivo"))
         if reason in REASONS_WITH_LEAD_IN:
@@ -349,6 +352,8 @@ class ActionCorregirDatoCaso(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not _case_in_progress(tracker):
+            if is_indicator_follow_up(tracker):  # "no era cobertura sino deserción": the indicator question
+                return [FollowupAction("action_preparar_indicador")]
             dispatcher.utter_message(response="utter_nada_que_corregir")
             return [SlotSet("caso_corrigiendo", False)]
         entity = next(tracker.get_latest_entity_values("campo_caso"), None)

@@ -26,7 +26,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _YEAR = re.compile(r"(?<![\d.,/])(?:19[5-9]\d|20[0-4]\d)(?![\d.,/]\d)")
 _CASE_CODE = re.compile(r"\b[A-Za-z]{2,5}[- ]\d{4}[- ]\d{3,}\w*")  # MEN-2026-000905-RT4C: not a year
 _RELATIVE_YEAR = re.compile(r"\b(?:este|el|del|al)\s+(?:a[nñ]o\s+(?:pasado|anterior|antepasado|siguiente|posterior)|(?:ultimo|último)\s+a[nñ]o)\b"
-                            r"|\beste\s+a[nñ]o\b", re.IGNORECASE)
+                            r"|\beste\s+a[nñ]o\b|\bun\s+a[nñ]o\s+(?:antes|despu[eé]s)\b", re.IGNORECASE)
 # "media" is a level only beside a word of education; alone it is too common ("media hora", "la media").
 _WEAK_LEVEL_WORDS = {"media", "total", "general", "global"}
 _LEVEL_CONTEXT = {"educacion", "basica", "primaria", "secundaria", "transicion", "nivel", "en", "de", "y", "la"}
@@ -153,6 +153,11 @@ _COMPARE = re.compile(r"\b(vs|versus|frente a|compar\w*|diferencia|contra)\b")
 _FOLLOW = re.compile(r"^(y|e|ahora|tambien|igual|lo mismo|que tal|q tal|perdon|no era|quise decir)\b")
 
 
+def sounds_like_inquiry(text: str) -> bool:
+    """Words of a procedure, money, a programme or a request to the Ministry: an inquiry, not a figure."""
+    return bool(_INQUIRY_WORDS.search(fold(text or "")))
+
+
 def lexicon_intent(text: str, found: list[Found]) -> str | None:
     """The indicator intent a message shows by its words alone, for a message the classifier could not
     place (``nlu_fallback``): "desercion en buenavista 2018" is a question for a figure, "y en 2019?" a
@@ -172,7 +177,9 @@ def lexicon_intent(text: str, found: list[Found]) -> str | None:
         if _SERIES.search(norm):
             return "evolucion_indicador"
         return "consultar_indicador"
+    if found and len(words) <= 8 and _FOLLOW.match(norm):
+        return "ajustar_consulta_indicador"  # "y como estaba un año antes?"
     covered = sum(len(fold(f.text).split()) for f in found)
     if found and len(words) <= 6 and covered >= len(words) - 3:
-        return "ajustar_consulta_indicador" if _FOLLOW.match(norm) else "informar_dato_indicador"
+        return "informar_dato_indicador"
     return None

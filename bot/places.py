@@ -430,7 +430,7 @@ class PlaceResolver:
                 if not keys:
                     continue
                 if (gram in _FREE_TEXT_STOPWORDS or (n == 1 and len(gram) < 4)) and not (
-                    _cued(words, i) or toks[i].upper or short_message
+                    _cued(words, i) or toks[i].upper or short_message or _year_after(words, i + n)
                 ):
                     continue
                 if n == 1 and len(gram) < 4 and not toks[i].upper and not short_message:
@@ -620,6 +620,11 @@ def _kind_before(words: list[str], i: int) -> str | None:
         k -= 1
         steps += 1
     return None
+
+
+def _year_after(words: list[str], j: int) -> bool:
+    """"cobertura neta la union 2019": a year right after a common-word name makes it the place asked."""
+    return j < len(words) and len(words[j]) == 4 and words[j].isdigit() and words[j][:2] in {"19", "20"}
 
 
 def _kind_after(words: list[str], j: int) -> str | None:

@@ -95,20 +95,25 @@ def digression_target(form: str, intent: str | None, *, answers_form: bool = Fal
 _LANG_WORDS = {
     "en": {"the", "is", "are", "what", "how", "can", "you", "please", "hello", "hi", "where", "when", "my", "i",
            "do", "does", "school", "education", "thanks", "thank", "help", "need", "want", "would", "could",
+           "whats", "rate", "dropout", "last", "year", "years", "tell", "me", "give", "data", "number", "students",
+           "teachers", "city", "department", "which", "who", "why", "your", "our", "we", "they", "an", "it", "be",
            "of", "and", "to", "in", "for", "with", "about", "speak", "english", "this", "there"},
     "pt": {"voce", "voces", "obrigado", "obrigada", "nao", "sim", "ola", "bom", "dia", "onde", "como", "posso",
            "preciso", "quero", "escola", "educacao", "fala", "falar", "portugues", "uma", "um", "do", "da", "em",
-           "para", "com", "que", "e", "sobre", "gostaria", "saber", "ajuda", "minha", "meu", "isso", "tem"},
+           "para", "com", "que", "e", "sobre", "gostaria", "saber", "ajuda", "minha", "meu", "isso", "tem",
+           "oi", "tudo", "bem", "trabalho", "numa", "num", "na", "no", "nos", "fronteira", "brasil", "atendem",
+           "informacoes", "informacao", "vcs", "esta", "estou", "sou", "secretaria", "o", "os", "as", "ao", "pelo", "pela", "muito", "tambem", "aqui", "ja", "ainda", "entao"},
     "fr": {"bonjour", "merci", "je", "vous", "est", "une", "un", "le", "la", "les", "des", "du", "et", "pour",
            "avec", "ecole", "education", "parlez", "francais", "besoin", "voudrais", "savoir", "comment", "ou",
-           "sur", "mon", "ma", "aide", "suis", "c", "qu", "quel", "quelle"},
+           "sur", "mon", "ma", "aide", "suis", "c", "qu", "quel", "quelle", "quoi", "l", "qui", "pas", "ne", "ce",
+           "cette", "capitale", "ville", "est-ce", "s'il", "plait", "pouvez", "parle"},
 }
 # Words that only Spanish uses among these languages: any of them and the message is Spanish.
 _SPANISH_ONLY = {"el", "los", "las", "usted", "ustedes", "necesito", "quiero", "por", "favor", "gracias", "hola",
-                 "buenos", "buenas", "cual", "cuales", "donde", "cuando", "secretaria", "educacion", "indicador",
+                 "buenos", "buenas", "cual", "cuales", "donde", "cuando", "educacion", "indicador",
                  "desercion", "cobertura", "del", "ministerio", "escuela", "tasa", "municipio", "departamento",
-                 "y", "pero", "porque", "tengo", "tenemos", "hablar", "ayuda", "puede", "pueden", "como", "que",
-                 "es", "son", "se", "lo", "le", "mi", "su", "nos", "caso", "dato", "datos", "ano", "en", "con"}
+                 "y", "pero", "porque", "tengo", "tenemos", "hablar", "puede", "pueden",
+                 "es", "son", "lo", "le", "mi", "su", "caso", "dato", "datos", "ano", "en", "con"}
 
 
 def other_language(text: str) -> str | None:

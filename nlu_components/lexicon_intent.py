@@ -5,7 +5,8 @@ Placed last in the pipeline: when the intent is ``nlu_fallback`` and the lexicon
 follow-up ("y en 2019?", "del Huila"), the intent becomes that indicator intent
 (:func:`bot.entities.lexicon_intent`), so the user gets the figure or the next question instead of
 "¿Quiso decir…?"; a message torn between «contactar a una persona» and «pedir una gestión al MEN» (both
-lead to the case offer) keeps the first; a message with a case code ("MEN-2026-000777-ZX9Q en que va?") asks for that case.
+lead to the case offer) keeps the first; a message with a case code ("MEN-2026-000777-ZX9Q en que va?") asks for that case; a message in
+another language is out of scope (answered briefly in that language), whatever the classifier said.
 Not trainable.
 """
 
@@ -23,7 +24,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.entities import TYPES, Found, lexicon_intent
-from bot.repair import ESCALATION_INTENTS
+from bot.repair import ESCALATION_INTENTS, other_language
 from bot.tickets.codes import parse_code
 
 CONFIDENCE = 0.5  # above the FallbackClassifier threshold; marks the intent as read from the lexicons
@@ -43,6 +44,10 @@ class LexiconIntentOverride(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
+            if other_language(message.get(TEXT) or ""):
+                # the service is in Spanish: whatever the classifier guessed, the answer says so in that language
+                self._choose(message, "out_of_scope", CONFIDENCE)
+                continue
             if intent.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or []

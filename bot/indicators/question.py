@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bot.indicators.catalog import IndicatorMatch, parse_indicator, parse_level
+from bot.indicators.catalog import AMBIGUOUS_INDICATOR_WORDS, IndicatorMatch, parse_indicator, parse_level
 from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, NOT_PLACE_WORDS, Mention, PlaceResolver, Resolution
 from bot.text import fold as normalize
@@ -45,7 +45,9 @@ _CORRECTION = re.compile(
     r"^(?:(?:perdon|perdone|disculpe|disculpa|uy|ay|oops|no|ups|mejor dicho|corrijo)\b[\s,.!]*)*"
     r"(?:quise decir|quiero decir|queria decir|me referia a|me refiero a|era|es|mejor|corrijo)\b\s*(?P<rest>.*)$")
 _NOT_BUT = re.compile(r"\bno (?:era|es|quise decir|queria)\b.*?\bsino(?: que)?\b\s*(?P<rest>.+)$")
-_FOLLOW_UP_START = re.compile(r"^(?:y|e|ahora|tambien|igual|lo mismo|y que tal|que tal|y como va|y como esta)\b")
+_FOLLOW_UP_START = re.compile(r"^(?:(?:ok|okey|bueno|listo|vale|ah|aja|gracias|perfecto|bien|dale)\b[\s,.!]*)*"
+                              r"(?:y|e|ahora|tambien|igual|lo mismo|y que tal|que tal|q tal|y como va|y como esta|"
+                              r"eso mismo|lo mismo)\b")
 _COMPARE_WORDS = re.compile(r"\b(vs|versus|frente a|comparad[oa]s?|compar\w*|diferencia|contra|respecto a|"
                             r"con respecto a|mejor que|peor que)\b")
 _SERIES_WORDS = re.compile(r"\b(evolucion|tendencia|historico|historia|serie|grafic\w*|comportamiento|"
@@ -56,8 +58,10 @@ _RANKING_WORDS = re.compile(r"\b(ranking|top|mayor(?:es)?|menor(?:es)?|mas alt[o
                             r"municipios)|con mas|con menos|(?:los|las) \d+ (?:departamentos|municipios|etc)|"
                             r"(?:que|cuales|cual) (?:departamentos?|municipios?|etc))\b")
 _WHOLE_DEPARTMENT = re.compile(r"\b(todo el departamento|el departamento|a nivel departamental|departamental|"
-                               r"del departamento|para el departamento|en el departamento)\b\W*$")
+                               r"del departamento|para el departamento|en el departamento|todo el depto|el depto|"
+                               r"el dpto)( completo| entero| en general)?\b\W*$")
 _PREVIOUS_YEAR = re.compile(r"\b(ano|anio) (anterior|antes|previo)\b|\bel anterior\b")
+_SAME_YEAR = re.compile(r"\b(?:ese|el|este) mismo ano\b|\bese ano\b|\bmismo periodo\b")
 _NEXT_YEAR = re.compile(r"\b(ano|anio) (siguiente|despues|posterior)\b|\bel siguiente\b")
 
 
@@ -164,16 +168,18 @@ def read_question(
         if res.status != "empty":
             mentions = [Mention(effective, 0, 0, res)]
 
+    mentions = _distinct_mentions(mentions)
     indicator_named = bool(ind and (ind.key or ind.candidates))
     place_named = bool(mentions)
     year_named = bool(year or years_range)
 
     # what kind of message this is ---------------------------------------------------------------
     intent_query = QUERY_BY_INTENT.get(intent or "")
-    short = len(norm.split()) <= 8
+    short = len(norm.split()) <= 10
     follow_up = corrected is not None or intent in FOLLOW_UP_INTENTS or requested is not None or (
         state.has_context and short and bool(_FOLLOW_UP_START.match(norm))) or (
-        state.has_context and not indicator_named and (place_named or year_named or level) and short)
+        state.has_context and not indicator_named and (place_named or year_named or level)
+        and len(norm.split()) <= 12)  # "ah ok, pásemela del último año que tengan, el 2022"
     if corrected is not None:
         kind = "correction"
     elif requested is not None:
@@ -197,6 +203,11 @@ def read_question(
         chosen = _choose_indicator(state.pending_indicator, norm)  # "la bruta" answering "¿neta o bruta?"
         if chosen:
             ind = IndicatorMatch(chosen, (chosen,), 100.0)
+            indicator_named = True
+    if (ind is None or not ind.key) and state.indicator and kind != "new":
+        sibling = _sibling_indicator(state.indicator, norm)  # "y la bruta?" after the neta
+        if sibling:
+            ind = IndicatorMatch(sibling, (sibling,), 100.0)
             indicator_named = True
     if ind and ind.key:
         q = replace(q, indicator=ind.key, pending_indicator=None)
@@ -283,6 +294,8 @@ def _year(norm: str, state: Question, today: date | None) -> int | None:
     m = _YEAR.search(norm)
     if m:
         return int(m.group(1))
+    if state.year and _SAME_YEAR.search(norm):
+        return state.year  # "ese mismo año"
     if state.year and _PREVIOUS_YEAR.search(norm):
         return state.year - 1
     if state.year and _NEXT_YEAR.search(norm):
@@ -326,6 +339,28 @@ def _joins(gap: tuple[str, ...]) -> bool:
     """Two places written as a list ("Pasto y Ipiales", "Cali, Medellín", "Bolívar vs Antioquia")."""
     return bool(gap) and len(gap) <= 4 and all(w in _JOINING for w in gap) and any(
         w in {"y", "e", ",", "vs", "versus", "con", "contra", "frente", "o", "and"} for w in gap)
+
+
+def _distinct_mentions(mentions: list[Mention]) -> list[Mention]:
+    """A place named twice ("…una IE de Tumaco… la deserción de Tumaco") counts once (the last)."""
+    out: list[Mention] = []
+    for m in mentions:
+        key = m.resolution.place.key if m.resolution.ok else None
+        if key is not None and any(o.resolution.ok and o.resolution.place.key == key for o in out):
+            out = [o for o in out if not (o.resolution.ok and o.resolution.place.key == key)]
+        out.append(m)
+    return out
+
+
+def _sibling_indicator(current: str, answer_norm: str) -> str | None:
+    """"y la bruta?" after the cobertura neta: the other indicator of the same family, named by its word."""
+    for candidates in AMBIGUOUS_INDICATOR_WORDS.values():
+        if current in candidates:
+            words = {key: set(key.split("_")) for key in candidates}
+            common = set.intersection(*words.values())
+            hits = [k for k, ws in words.items() if k != current and (ws - common) & set(answer_norm.split())]
+            return hits[0] if len(hits) == 1 else None
+    return None
 
 
 def _choose_indicator(pending: str, answer_norm: str) -> str | None:
@@ -406,6 +441,9 @@ def _single_place(q: Question, mention: Mention, state: Question, kind: str, res
             same = [c for c in res.candidates if c.kind == DEPARTAMENTO]
             if len(same) == 1:  # after a department, "¿y Boyacá?" is the department
                 return replace(q, place=same[0].key, pending_place=None)
+    if res.status == "ambiguous" and state.place and state.place in {c.key for c in res.candidates} and (
+            mention.kind is None or resolver.get(state.place).kind == mention.kind):
+        return replace(q, place=state.place, pending_place=None)  # the same name again: the same place
     if res.ok:
         return replace(q, place=res.place.key, pending_place=None)
     return replace(q, place=None, pending_place=mention.text)

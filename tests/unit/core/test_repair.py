@@ -100,3 +100,15 @@ async def test_the_message_that_starts_a_form_is_not_a_request_to_leave_it():
     tracker.slots["requested_slot"] = None
     events = await _Form().run(CollectingDispatcher(), tracker, DOMAIN)
     assert not any(e.get("event") == "followup" for e in events)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("whats the school dropout rate in Medellin last year", "en"),
+    ("Oi, tudo bem? Trabalho numa secretaria de educação na fronteira com o Brasil. Vocês atendem em português?", "pt"),
+    ("preciso de informações sobre a escola de secretarias, obrigado", "pt"),
+    ("c'est quoi la capitale de l'Australie ?", "fr"),
+    ("que es la escuela de secretarias", None),
+    ("o sea, la desercion de pasto", None),
+])
+def test_other_languages_as_people_write_them(text, lang):
+    assert other_language(text) == lang

@@ -121,3 +121,31 @@ def test_a_ranking_inside_a_department_keeps_it_and_one_of_departments_drops_it(
     _, depts = talk(resolver, ("desercion del Huila", "consultar_indicador", None),
                     ("y los 5 departamentos con mas desercion?", "ranking_indicador", None))
     assert depts.query == "ranking" and depts.place is None
+
+
+def test_follow_ups_as_staff_write_them(resolver):
+    _, bruta = talk(resolver, ("cobertura neta san vicente del caguan año 2019", "consultar_indicador", None),
+                    ("y la bruta de ese mismo municipio?", "ajustar_consulta_indicador", None))
+    assert (bruta.indicator, bruta.place, bruta.year) == ("cobertura_bruta", "mun:18753", 2019)
+    _, before = talk(resolver, ("cobertura neta en transicion del departamento de nariño 2023", "consultar_indicador", None),
+                     ("y como estaba un año antes?", "ajustar_consulta_indicador", None))
+    assert (before.place, before.year, before.level) == ("dep:52", 2022, "transicion")
+    _, dept = talk(resolver, ("tasa de aprobacion sogamoso 2022", "consultar_indicador", None),
+                   ("y eso mismo pero para el departamento completo", "ajustar_consulta_indicador", None))
+    assert (dept.place, dept.year) == ("dep:15", 2022)
+    _, latest = talk(resolver, ("necesito la desercion de ipiales del 2023 para el comite", "consultar_indicador", None),
+                     ("ah ok, pasemela del ultimo año que tengan, el 2022", "solicitar_gestion_men", None))
+    assert (latest.indicator, latest.place, latest.year) == ("desercion", "mun:52356", 2022)
+    _, same = talk(resolver, ("para el dpto de cordoba, reprobacion de primaria en 2023", "consultar_indicador", None),
+                   ("ok y la reprobacion total de cordoba ese mismo año", "consultar_indicador", None))
+    assert (same.place, same.year, same.pending_place) == ("dep:23", 2023, None)
+
+
+def test_a_place_named_twice_in_a_story_is_one_place_and_a_common_name_before_a_year_is_asked(resolver):
+    (q,) = talk(resolver, ("el rector de una IE de Tumaco dice que casi no se les van, yo no le creo. cual fue la "
+                           "desercion en secundaria de tumaco en 2017?", "comparar_indicador", None))
+    assert (q.query, q.place, q.year, q.level) == ("valor", "mun:52835", 2017, "secundaria")
+    asked, chosen = talk(resolver, ("cobertura neta la union 2019", "consultar_indicador", None),
+                         ("la del valle del cauca", "informar_dato_indicador", None))
+    assert asked.place is None and asked.pending_place == "la union"
+    assert chosen.place == "mun:76400"
