@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 from bot.agents.feedback import SatisfactionRecorder, parse_score
 from bot.agents.information import InformationReplies, check_information
 from bot.agents.outbox import TOKEN_ENTITY, Notice, NoticeInbox
-from bot.delivery.encuentros import EventNoticeInbox, EventNoticeText
+from bot.encuentros.notices import EventNoticeInbox, EventNoticeText
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.repair import RepairingFormValidation
 from bot.catalog.analysis import display_query
-from bot.catalog.connect import connection_description, escuela_description
-from bot.catalog.events import EventService
 from bot.catalog.models import CONTENT_TYPES
-from bot.catalog.peers import (
+from bot.catalog.present import utter_item
+from bot.catalog.resources import is_about, latest_news, parse_news_request, programs_in, related_resources
+from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
+from bot.catalog.topics import topic_name
+from bot.encuentros.events import EventService
+from bot.encuentros.subscriptions import SubscriptionError, SubscriptionService
+from bot.formatting import format_number
+from bot.indicators.definitions import format_value
+from bot.peers.connect import connection_description, escuela_description
+from bot.peers.finder import (
     DEPARTMENTAL_ETC,
     MIN_CANDIDATES,
     NO_PEERS,
@@ -32,13 +39,6 @@ from bot.catalog.peers import (
     PeerResult,
     parse_peer_question,
 )
-from bot.catalog.places import topic_name
-from bot.catalog.present import utter_item
-from bot.catalog.resources import is_about, latest_news, parse_news_request, programs_in, related_resources
-from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
-from bot.catalog.subscriptions import SubscriptionError, SubscriptionService
-from bot.formatting import format_number
-from bot.indicators.catalog import format_value
 
 logger = logging.getLogger(__name__)
 
@@ -490,7 +490,7 @@ def _level_vars(result: PeerResult) -> dict:
     """Responses name the level only when it is not the total ("..._nivel" variants)."""
     if result.level == "total":
         return {"sufijo": "", "vars": {}}
-    from bot.indicators.catalog import level_name
+    from bot.indicators.definitions import level_name
 
     return {"sufijo": "_nivel", "vars": {"nivel": level_name(result.level)}}
 

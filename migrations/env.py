@@ -15,7 +15,7 @@ from sqlalchemy import engine_from_config, pool
 from bot.db import Base
 
 # Model modules of every feature, imported so that Base.metadata knows their tables (autogenerate).
-MODEL_MODULES = ("bot.tickets.models", "bot.agents.models", "bot.catalog.models", "bot.delivery.models",
+MODEL_MODULES = ("bot.tickets.models", "bot.agents.models", "bot.catalog.models", "bot.encuentros.models", "bot.delivery.models",
                  "bot.agents.review.models")
 
 config = context.config

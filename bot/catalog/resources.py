@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 from bot.catalog.analysis import fold_plural, words
-from bot.catalog.places import territories_in, topics_in
 from bot.catalog.search import CatalogEntry
+from bot.catalog.topics import territories_in, topics_in
 from bot.settings import PROJECT_ROOT
 
 PROGRAMS_FILE = PROJECT_ROOT / "data" / "catalog" / "programas.yml"

@@ -348,7 +348,7 @@ def engine_from_env() -> str:
 
 
 def _topic_name(slug: str) -> str:
-    from bot.catalog.places import topic_name
+    from bot.catalog.topics import topic_name
 
     return topic_name(slug)
 

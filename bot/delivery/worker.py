@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Senders:
     agents: Any  # bot.agents.outbox.OutboxDispatcher
-    encuentros: Any  # bot.delivery.encuentros.EventNoticeDispatcher
+    encuentros: Any  # bot.encuentros.notices.EventNoticeDispatcher
     config: DeliveryConfig
     inbox: Any = None  # bot.delivery.inbox.MessageStore (purge of processed incoming messages)
 
@@ -50,7 +50,7 @@ def dispatcher_options(settings, *, notifier: RasaNotifier | None = None, clock=
 
 def build_senders(settings=None, *, notifier: RasaNotifier | None = None, clock=None) -> Senders:
     from bot.agents.outbox import OutboxDispatcher
-    from bot.delivery.encuentros import EventNoticeDispatcher
+    from bot.encuentros.notices import EventNoticeDispatcher
     from bot.settings import get_settings
 
     settings = settings or get_settings()

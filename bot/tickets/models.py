@@ -32,16 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 from sqlalchemy.types import TypeDecorator
 
-from bot.db import Base
+from bot.db import Base, utcnow
 from bot.tickets.workflow import TicketStatus
 
 MAX_DESCRIPTION_CHARS = 5000
 PRIORITIES = ("alta", "media", "baja")
 ACTOR_TYPES = ("usuario", "sistema", "agente")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):

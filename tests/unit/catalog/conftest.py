@@ -64,6 +64,6 @@ def search(catalog_db, areas) -> CatalogSearchService:
 @pytest.fixture(autouse=True)
 def _places_of_the_loaded_data(resolver, monkeypatch):
     """Territories come from the one place resolver, built here on the real MEN data."""
-    from bot.catalog import places
+    from bot.catalog import topics
 
-    monkeypatch.setattr(places, "_default_resolver", lambda: resolver)
+    monkeypatch.setattr(topics, "_default_resolver", lambda: resolver)

@@ -7,15 +7,15 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.catalog.events import EventService
-from bot.catalog.models import CatalogEvent, EventSubscription
-from bot.catalog.subscriptions import (
+from bot.db import session_scope
+from bot.encuentros.events import EventService
+from bot.encuentros.models import CatalogEvent, EventSubscription
+from bot.encuentros.subscriptions import (
     SubscriptionError,
     SubscriptionService,
     due_notifications,
     mark_notified,
 )
-from bot.db import session_scope
 from bot.formatting import format_date, format_datetime, format_time
 
 from .conftest import NOW

@@ -21,10 +21,10 @@ from actions.catalog import (
 )
 from bot.catalog.importer import ImportValidationError, import_file
 from bot.catalog.models import CatalogItem
-from bot.catalog.places import territories_in, topics_in
 from bot.catalog.present import item_response, item_values, site_of
 from bot.catalog.resources import latest_news, parse_news_request, programs_in, related_resources
 from bot.catalog.search import CatalogEntry
+from bot.catalog.topics import territories_in, topics_in
 from bot.db import session_scope
 from bot.prepare import STARTER_CATALOG as PREPARE_CATALOG
 from bot.settings import PROJECT_ROOT

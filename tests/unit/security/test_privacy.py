@@ -91,7 +91,7 @@ async def test_export_and_delete_on_request(db_url, tracker_url, capsys) -> None
     await save_conversation(tracker_url, "tg:42", NOW, "mi correo es marta.perez@example.org")
     await save_conversation(tracker_url, "wa:999", NOW, "soy otra persona")
     urls = ["--database-url", db_url, "--tracker-url", tracker_url]
-    from bot.catalog.subscriptions import SubscriptionService
+    from bot.encuentros.subscriptions import SubscriptionService
 
     subs = SubscriptionService(db_url)
     subs.subscribe("telegram", "tg:42")

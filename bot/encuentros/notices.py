@@ -22,12 +22,11 @@ from sqlalchemy import and_, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.agents.security import new_token
-from bot.catalog.events import EventInfo
-from bot.catalog.models import CatalogEvent, EventSubscription, as_utc
-from bot.db import session_scope
+from bot.db import as_utc, session_scope, utcnow
 from bot.delivery.core import LEASE_SECONDS, DeliveryReport, Dispatcher, inband_condition
 from bot.delivery.models import EventNotice
-from bot.tickets.models import utcnow
+from bot.encuentros.events import EventInfo
+from bot.encuentros.models import CatalogEvent, EventSubscription
 
 TOPIC = "encuentros"
 

@@ -117,8 +117,8 @@ class IndicatorInfo:
 
 
 def indicator_info(key: str) -> IndicatorInfo:
-    """Name and direction of an indicator, from the indicators catalog."""
-    from bot.indicators.catalog import INDICATORS
+    """Name and direction of an indicator, from the indicator definitions."""
+    from bot.indicators.definitions import INDICATORS
 
     ind = INDICATORS[key]
     if ind.higher_is_better is None:
@@ -191,7 +191,7 @@ class CsvPeerData:
         return EtcResolution("ok", etc, place_name=etc.name) if etc else EtcResolution("unknown")
 
     def series(self, indicator: str, level: str) -> dict[int, EtcSeries]:
-        from bot.indicators.catalog import INDICATORS
+        from bot.indicators.definitions import INDICATORS
 
         ind = INDICATORS[indicator]
         column = ind.column_for(level)
@@ -446,7 +446,7 @@ def parse_peer_question(text: str) -> PeerQuestion:
     2015, 2019. "Cobertura" alone means the net coverage. Indicators without a direction of
     improvement (population, group size) fall back to deserción.
     """
-    from bot.indicators.catalog import INDICATORS, parse_indicator, parse_level
+    from bot.indicators.definitions import INDICATORS, parse_indicator, parse_level
 
     match = parse_indicator(text or "")
     key = match.key or (match.candidates[0] if match.candidates else None)
