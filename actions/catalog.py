@@ -2,7 +2,7 @@
 answer, encuentros (events, subscriptions) and "Quiero conectarme" (peers).
 Thin: tracker -> bot.catalog -> events + domain responses.
 
-Hook for other features (issue 16): :func:`offer_related_resources` (or the action
+Hook for other features: :func:`offer_related_resources` (or the action
 ``action_ofrecer_recursos_relacionados`` after an answer) offers the catalog entries about the
 programmes and systems (SIMAT, SIMPADE, PAE, jornada única, Colombia Aprende…) that a text names.
 """
@@ -393,7 +393,7 @@ class ActionSuscribirEventos(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
         channel = tracker.get_latest_input_channel() or ""
-        if channel not in NOTICE_CHANNELS:  # e.g. REST: nothing can reach the person later (issue 13)
+        if channel not in NOTICE_CHANNELS:  # e.g. REST: no notice could reach the person later
             dispatcher.utter_message(response="utter_suscripcion_no_posible")
             return [SlotSet("encuentros_oferta_aviso", False)]
         try:

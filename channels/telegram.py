@@ -22,7 +22,7 @@ The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's 
 Also, the ``/start`` command every Telegram user sends first (and Rasa's connector sends after a
 restart) reaches Rasa as ``start_message`` (default ``/saludar``, a core intent).
 
-Nothing lost when a component is down (issue 13): each update is stored in the database
+Nothing lost when a component is down: each update is stored in the database
 (``channel_inbox``, unique ``update_id``: an update Telegram delivers again is stored once) before
 the webhook answers; when the database is down the answer is 503 and Telegram delivers it again.
 Stored updates reach Rasa in the background (:class:`channels.inbox.InboxProcessor`, retried while

@@ -14,7 +14,7 @@ The conversation (sender) id is ``wa:<phone>``; the prefix is removed when sendi
 Webhook: ``/webhooks/whatsapp/webhook``. GET answers Meta's verification challenge; every POST
 must carry a valid ``X-Hub-Signature-256`` (else 403, logged, nothing processed).
 
-Nothing is lost when a component is down (issue 13): every message of a valid notification is
+Nothing is lost when a component is down: every message of a valid notification is
 stored in the database (``channel_inbox``, unique message id: a copy Meta delivers again is stored
 once) *before* the webhook is acknowledged; when the database is down the answer is 503 and Meta
 delivers again. The stored messages are then handed to Rasa in the background, oldest first

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     ensure_secret("RASA_TOKEN")  # Rasa's HTTP API needs it (the web app sends it); see docs/security.md
     ensure_secret("WEB_SESSION_SECRET")  # signs the web chat's session ids
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
-    # TensorFlow: one thread per operation unless set (docs/benchmarks.md, issue 11: a bit more msg/s with
+    # TensorFlow: one thread per operation unless set (docs/benchmarks.md: a bit more msg/s with
     # 8 users on 2 cores shared with the action server and the web app)
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
     env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")

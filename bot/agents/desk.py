@@ -79,7 +79,7 @@ class QueueFilters:
     assignment: str = "todos"  # todos | mios | sin_asignar
     limit: int = 50
     offset: int = 0
-    # Search (issue 15): part of the case code, requester e-mail, ETC (code or part of the name),
+    # Search: part of the case code, requester e-mail, ETC (code or part of the name),
     # free text of the description; sort by a column of SORT_COLUMNS ("" = urgency).
     code: str | None = None
     email: str | None = None

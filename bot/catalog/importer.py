@@ -330,7 +330,7 @@ CATALOG_ALIASES = {
     "evidencia": "evidencia", "territorios": "territorios", "territorio": "territorios",
 }  # fmt: skip
 
-# The MEN resources file (issue 16): exactly the fields of its SOURCES.md, plus optional territories.
+# The MEN resources file: exactly the fields of its SOURCES.md, plus optional territories.
 MEN_RESOURCE_ALIASES = {
     "id": "clave", "titulo": "titulo", "tipo": "tipo", "temas": "temas", "descripcion": "resumen",
     "url": "url", "fuente_consultada": "fecha_publicacion", "evidencia": "evidencia",
@@ -630,7 +630,7 @@ def import_file(
 def retire_placeholders(session: Session) -> int:
     """Deactivate the sample entries without a link once the catalog holds real entries with one.
 
-    A placeholder is never shown next to the MEN's real resources (issue 16).
+    A placeholder is never shown next to the MEN's real resources.
     """
     items = list(session.execute(select(CatalogItem).where(CatalogItem.active.is_(True))).scalars())
     if not any(i.url and not i.is_sample for i in items):

@@ -37,7 +37,7 @@ CONTENT_TYPES: dict[str, str] = {
     "micrositio": "Micrositio",
     "programa": "Programa",
     "publicacion": "Publicación",
-    # Types of the MEN resources file (data/catalog/recursos-men.yml, issue 16).
+    # Types of the MEN resources file (data/catalog/recursos-men.yml).
     "norma": "Norma",
     "datos": "Datos",
     "noticia": "Noticia",
@@ -59,7 +59,7 @@ class CatalogItem(Base):
     published_on = Column(Date, nullable=True)
     tags = Column(JSON, nullable=False, default=list)
     source = Column(String(500), nullable=False, default="")
-    # Issue 16: the short quote that shows what the page is, the file's own topics (slugs of
+    # The short quote that shows what the page is, the file's own topics (slugs of
     # data/catalog/temas.yml) and the territories the entry names (bot/places.py).
     evidence = Column(Text, nullable=False, default="", server_default="")
     topics = Column(JSON, nullable=False, default=list, server_default="[]")

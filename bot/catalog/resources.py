@@ -1,4 +1,4 @@
-"""The MEN's real resources in conversation (issue 16): news of the sector, and the entries related
+"""The MEN's real resources in conversation: news of the sector, and the entries related
 to the programmes and systems that an answer mentions.
 
 * :func:`latest_news` — ``noticia`` entries, newest first (undated ones last), optionally only those

@@ -283,7 +283,7 @@ class CatalogIndex:
 
 
 class FtsCatalogIndex(CatalogIndex):
-    """The same search with SQLite FTS5's BM25 as the scoring engine (issue 14).
+    """The same search with SQLite FTS5's BM25 as the scoring engine.
 
     The documents are the Spanish analysis of :class:`CatalogIndex` (accents folded, plurals folded,
     Snowball stems), one FTS5 column per field, ranked with ``bm25()`` and the field weights of

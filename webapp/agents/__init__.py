@@ -59,7 +59,7 @@ def register(app: FastAPI, settings: Settings, services: AgentServices | None = 
     register_review(app, settings)
 
 
-# ----------------------------------------------------------------------------- review and dashboard (issue 15)
+# ----------------------------------------------------------------------------- review and dashboard
 REVIEW_PAGES = {"/agentes/revision": "revision.html", "/agentes/tablero": "tablero.html"}
 
 

@@ -196,7 +196,7 @@ def reopen(codigo: str, body: s.ReasonIn, request: Request, tasks: BackgroundTas
     return _operation(svc.desk.reopen(agent, codigo, body.motivo), tasks, svc)
 
 
-# ----------------------------------------------------------------------------- delivery (issue 13)
+# ----------------------------------------------------------------------------- delivery
 @router.get("/avisos/fallidos", response_model=list[s.FailedNoticeOut],
             summary="Avisos que no llegaron al solicitante (fallido), en las áreas del agente")
 def failed_notices(request: Request, agent: Principal = Depends(current_agent)) -> list[s.FailedNoticeOut]:
