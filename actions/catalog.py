@@ -1,6 +1,7 @@
 """Actions of "Quiero aprender" (catalog search), news of the sector, resources related to an
 answer, encuentros (events, subscriptions) and "Quiero conectarme" (peers).
-Thin: tracker -> bot.catalog -> events + domain responses.
+Thin: tracker -> bot.catalog, bot.encuentros, bot.peers (the services of :func:`bot.services.get_services`,
+or the ones a test passes) -> events + domain responses.
 
 Hook for other features: :func:`offer_related_resources` (or the action
 ``action_ofrecer_recursos_relacionados`` after an answer) offers the catalog entries about the
@@ -39,6 +40,7 @@ from bot.peers.finder import (
     PeerResult,
     parse_peer_question,
 )
+from bot.services import get_services
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +64,6 @@ CASE_SLOTS = (
 CASE_REASON = "conexion_pares"  # the tickets service sends it to VPBM-ESC without routing
 CASE_CONSENT_ACTION = "action_pedir_consentimiento"
 SAMPLE_METADATA = {"catalogo": {"muestra": True, "nota": "datos de muestra, a reemplazar por la exportación del MEN"}}
-
-_services: dict[str, Any] = {}
-
-
-def _shared(name: str, factory):
-    """One service per action-server process (each opens a session per call; the search index is cached)."""
-    if name not in _services:
-        _services[name] = factory()
-    return _services[name]
-
 
 def _user_text(tracker: Tracker) -> str:
     """The user's words (a button payload such as ``/buscar_contenido`` carries none)."""
@@ -129,7 +121,7 @@ class ActionBuscarContenido(Action):
         return "action_buscar_contenido"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        search = self._search or _shared("search", CatalogSearchService)
+        search = self._search or get_services().catalog
         query = _user_text(tracker).strip()
         tipo = content_type_from(_entity(tracker, "tipo_contenido"))
         try:
@@ -174,7 +166,7 @@ class ActionVerMasContenido(Action):
             else:
                 dispatcher.utter_message(response="utter_catalogo_sin_busqueda_previa")
             return []
-        search = self._search or _shared("search", CatalogSearchService)
+        search = self._search or get_services().catalog
         if tracker.get_slot("catalogo_tipo") == NEWS_MODE:
             return _utter_news(dispatcher, tracker, search, query, int(offset))
         try:
@@ -247,7 +239,7 @@ class ActionConsultarNoticias(Action):
         return "action_consultar_noticias"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        search = self._search or _shared("search", CatalogSearchService)
+        search = self._search or get_services().catalog
         return _utter_news(dispatcher, tracker, search, _user_text(tracker).strip(), 0)
 
 
@@ -271,7 +263,7 @@ def offer_related_resources(
         return []
     try:
         if entries is None:
-            entries = list((search or _shared("search", CatalogSearchService)).index().entries)
+            entries = list((search or get_services().catalog).index().entries)
         found = related_resources(text, entries)
     except SQLAlchemyError:
         logger.exception("related resources look-up failed")
@@ -328,8 +320,8 @@ class ActionProximoEncuentro(Action):
         return "action_proximo_encuentro"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events = self._events or _shared("events", EventService)
-        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        events = self._events or get_services().events
+        subs = self._subscriptions or get_services().subscriptions
         try:
             upcoming = events.upcoming(limit=3)
             if upcoming:
@@ -391,7 +383,7 @@ class ActionSuscribirEventos(Action):
         return "action_suscribir_eventos"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        subs = self._subscriptions or get_services().subscriptions
         channel = tracker.get_latest_input_channel() or ""
         if channel not in NOTICE_CHANNELS:  # e.g. REST: no notice could reach the person later
             dispatcher.utter_message(response="utter_suscripcion_no_posible")
@@ -420,7 +412,7 @@ class ActionCancelarSuscripcionEventos(Action):
         return "action_cancelar_suscripcion_eventos"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        subs = self._subscriptions or get_services().subscriptions
         try:
             cancelled = subs.unsubscribe(tracker.get_latest_input_channel() or "", tracker.sender_id)
         except SQLAlchemyError:
@@ -455,7 +447,7 @@ class ValidateParesForm(RepairingFormValidation):
         return "validate_pares_form"
 
     def validate_pares_lugar(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        finder = self._finder or _shared("peers", PeerFinder)
+        finder = self._finder or get_services().peers
         candidates = _place_candidates(value, tracker)
         try:
             results = [(text, finder.resolve_detail(text)) for text in candidates]
@@ -509,7 +501,7 @@ class ActionBuscarPares(Action):
         return "action_buscar_pares"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        finder = self._finder or _shared("peers", PeerFinder)
+        finder = self._finder or get_services().peers
         question = parse_peer_question(_question_text(tracker))
         try:
             res = finder.resolve_detail(tracker.get_slot("pares_lugar") or "")

@@ -175,12 +175,13 @@ class TelegramInput(RasaTelegramInput):
         self.inbox = None
         self.receipts = None
         if message_store:
-            from bot.delivery.inbox import MessageStore
-            from bot.delivery.receipts import Receipts
+            from bot.services import get_services
             from channels.inbox import InboxProcessor, default_health_url
 
-            self.inbox = InboxProcessor(self.name(), MessageStore(), health_url=health_url or default_health_url())
-            self.receipts = Receipts()
+            services = get_services()
+            self.inbox = InboxProcessor(self.name(), services.message_store,
+                                        health_url=health_url or default_health_url())
+            self.receipts = services.receipts
 
     def get_output_channel(self) -> TelegramOutput:
         """An output channel; makes no network call (safe inside a running event loop)."""

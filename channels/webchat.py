@@ -43,15 +43,12 @@ from channels.guard import InboundGuard
 logger = logging.getLogger(__name__)
 
 DEFAULT_REDIS_CHANNEL = "asistente-escuela-socketio"
-_receipts: list[Any] = []
 
 
 def _default_receipts() -> Any:
-    if not _receipts:
-        from bot.delivery.receipts import Receipts
+    from bot.services import get_services
 
-        _receipts.append(Receipts())
-    return _receipts[0]
+    return get_services().receipts
 
 
 class WebChatOutput(SocketIOOutput):

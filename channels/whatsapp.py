@@ -150,10 +150,10 @@ class WhatsAppInput(InputChannel):
         )
         store = None
         if str(credentials.get("message_store", True)).strip().lower() not in {"false", "0", "no"}:
-            from bot.delivery.inbox import MessageStore
-            from bot.delivery.receipts import Receipts
+            from bot.services import get_services
 
-            store = (MessageStore(), Receipts())
+            services = get_services()
+            store = (services.message_store, services.receipts)
         ttl = int(credentials.get("dedupe_ttl_seconds") or 86_400)
         redis_url = str(credentials.get("dedupe_redis_url") or "").strip()
         deduper: Deduper = RedisDeduper(redis_url, ttl_seconds=ttl) if redis_url else MemoryDeduper(ttl_seconds=ttl)

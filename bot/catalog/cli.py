@@ -96,9 +96,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from bot.catalog.search import CatalogSearchService
+    from bot.services import get_services
 
-    page = CatalogSearchService().search(
+    page = get_services().catalog.search(
         args.texto, tipo=args.tipo, tema=args.tema, offset=args.desde, limit=args.cuantos
     )
     if page.corrections:
@@ -115,10 +115,10 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_news(args: argparse.Namespace) -> int:
     from bot.catalog.resources import latest_news, parse_news_request
-    from bot.catalog.search import CatalogSearchService
+    from bot.services import get_services
 
     request = parse_news_request(args.texto)
-    news = latest_news(CatalogSearchService().index().entries, topics=request.topics, territory=request.territory)
+    news = latest_news(get_services().catalog.index().entries, topics=request.topics, territory=request.territory)
     print(f"Filtros: temas={list(request.topics) or '-'} territorio={request.territory or '-'}; {len(news)} noticia(s)")
     for e in news:
         print(f"- {e.published_on or 'sin fecha'}  {e.title}\n  {e.url}")

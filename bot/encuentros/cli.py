@@ -42,9 +42,9 @@ def _queue_notices() -> None:
 
 
 def _cmd_upcoming(args: argparse.Namespace) -> int:
-    from bot.encuentros.events import EventService
+    from bot.services import get_services
 
-    events = EventService().upcoming(limit=10, tipo=args.tipo)
+    events = get_services().events.upcoming(limit=10, tipo=args.tipo)
     if not events:
         print("No hay eventos programados.")
     for e in events:

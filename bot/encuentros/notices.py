@@ -122,17 +122,9 @@ class EventNoticeText:
 class EventNoticeInbox:
     """The Rasa side of encuentro notices (the same action and token entity as agent notices)."""
 
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self._database_url = database_url
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database_url = database_url
         self.clock = clock
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
 
     def take_by_token(self, *, token: str, conversation_id: str) -> EventNoticeText | None:
         if not token or not conversation_id:

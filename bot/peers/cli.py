@@ -21,8 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_peers(args: argparse.Namespace) -> int:
     from bot.formatting import format_number
     from bot.peers.finder import PeerFinder
+    from bot.services import get_services
 
-    finder = PeerFinder()
+    finder = PeerFinder(database_url=get_services().settings.database_url)
     etc = finder.resolve(args.etc)
     result = finder.find(etc, indicator=args.indicador, level=args.nivel, base_year=args.desde, end_year=args.hasta)
     print(f"Estado: {result.status}")
