@@ -37,21 +37,13 @@ if TYPE_CHECKING:
 class Services:
     """The services of one process, built lazily from one :class:`Settings`."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        sessions: sessionmaker | None = None,
-        tickets: TicketService | None = None,
-        places: PlaceResolver | None = None,
-        indicators: IndicatorService | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, **ready: object) -> None:
+        """``ready``: services already built (fakes, in tests), by the name of their property here."""
+        unknown = sorted(name for name in ready if not isinstance(getattr(type(self), name, None), property))
+        if unknown:
+            raise TypeError(f"Services has no service named {', '.join(unknown)}")
         self.settings = settings
-        self._built: dict[str, object] = {
-            name: value
-            for name, value in (("sessions", sessions), ("tickets", tickets), ("places", places), ("indicators", indicators))
-            if value is not None
-        }
+        self._built: dict[str, object] = {name: value for name, value in ready.items() if value is not None}
         self._lock = threading.RLock()
 
     def _get(self, name: str, build):

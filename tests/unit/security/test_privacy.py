@@ -20,7 +20,7 @@ from bot.db import session_scope
 from bot.privacy import autoclose_resolved, run_privacy_job, tracker_events
 from bot.settings import load_settings
 from bot.tickets.models import Ticket, TicketEvent
-from tests.unit.agents.conftest import NOW, make_ticket
+from tests.db_fixtures import NOW, make_ticket
 
 DAY = timedelta(days=1)
 

@@ -18,9 +18,9 @@ from bot.encuentros.subscriptions import (
 )
 from bot.formatting import format_date, format_datetime, format_time
 
-from .conftest import NOW
-
 UTC = timezone.utc
+
+NOW = datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc)  # domingo 1 de marzo de 2026, 10:00 a. m. en Bogotá
 
 
 def _event(key: str, starts: datetime, ends: datetime | None = None, **kw) -> CatalogEvent:
