@@ -25,11 +25,7 @@ if config.config_file_name and not config.attributes.get("skip_logging"):
 
 def _import_models() -> None:
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a feature not built yet
-            if not (exc.name and name.startswith(exc.name)):
-                raise
+        importlib.import_module(name)
 
 
 def _url() -> str:
