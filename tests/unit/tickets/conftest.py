@@ -1,4 +1,4 @@
-"""Fixtures of the tickets tests (the shared database fixtures are in tests/unit/conftest.py): the
+"""Fixtures of the tickets tests (the shared database fixtures are in tests/db_fixtures.py): the
 PostgreSQL database ``tickets_test``, a fake router and a fixed clock."""
 
 from __future__ import annotations
