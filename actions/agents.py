@@ -2,7 +2,7 @@
 
 - ``action_entregar_aviso``: a sender (web app or ``python -m bot avisos trabajar``) triggered
   ``respuesta_caso`` with the entity ``entrega`` (a random token); the notice is read from the outbox
-  of ``bot.agents`` or from the encuentro notices of ``bot.delivery`` — only if it belongs to this
+  of ``bot.agents`` or from the encuentro notices of ``bot.encuentros`` — only if it belongs to this
   conversation and was not given to the channel yet — and uttered with ``aviso=<token>``, which the
   output channels of ``channels/`` use to record ``enviado`` (and the web chat to acknowledge).
 - ``action_entregar_pendientes`` and ``action_session_start``: deliver, in the conversation itself,
@@ -26,7 +26,8 @@ from rasa_sdk.types import DomainDict
 from bot.agents.feedback import SatisfactionRecorder, parse_score
 from bot.agents.information import InformationReplies, check_information
 from bot.agents.outbox import TOKEN_ENTITY, Notice, NoticeInbox
-from bot.delivery.encuentros import EventNoticeInbox, EventNoticeText
+from bot.encuentros.notices import EventNoticeInbox, EventNoticeText
+from bot.services import get_services
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def deliver_pending(dispatcher: CollectingDispatcher, conversation_id: str, inbo
                     ) -> list[EventType]:
     """Utter the undelivered notices of this conversation (never fails the calling action)."""
     try:
-        notices = (inbox or NoticeInbox()).take_for_conversation(conversation_id=conversation_id)
+        notices = (inbox or get_services().notices).take_for_conversation(conversation_id=conversation_id)
     except Exception:  # the database may be down: the notices stay pending for the next try
         logger.exception("No se pudieron leer los avisos pendientes de %s", conversation_id)
         return []
@@ -84,7 +85,7 @@ class ActionEntregarAviso(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         token = str(next(tracker.get_latest_entity_values(TOKEN_ENTITY), None) or "")
-        inbox = self._inbox or NoticeInbox()
+        inbox = self._inbox or get_services().notices
         notice = inbox.take_by_token(token=token, conversation_id=tracker.sender_id)
         if notice is not None:
             return utter_notices(dispatcher, [notice])
@@ -146,7 +147,7 @@ class ActionGuardarCalificacion(Action):
                 return [FollowupAction("action_default_fallback")]
             dispatcher.utter_message(response="utter_calificacion_sin_caso")
             return []
-        result = (self._recorder or SatisfactionRecorder()).record(
+        result = (self._recorder or get_services().satisfaction).record(
             conversation_id=tracker.sender_id, code_text=code, score=raw
         )
         if result == "calificacion_invalida":
@@ -199,7 +200,7 @@ class ActionEnviarInfoCaso(Action):
         text = tracker.get_slot("caso_info_texto")
         if not code or not text:
             return [SlotSet("caso_info_texto", None)]
-        result = (self._replies or InformationReplies()).submit(
+        result = (self._replies or get_services().information).submit(
             conversation_id=tracker.sender_id, code_text=code, text=text
         )
         if result == "enviada":

@@ -1,8 +1,9 @@
 """Actions of "Quiero aprender" (catalog search), news of the sector, resources related to an
 answer, encuentros (events, subscriptions) and "Quiero conectarme" (peers).
-Thin: tracker -> bot.catalog -> events + domain responses.
+Thin: tracker -> bot.catalog, bot.encuentros, bot.peers (the services of :func:`bot.services.get_services`,
+or the ones a test passes) -> events + domain responses.
 
-Hook for other features (issue 16): :func:`offer_related_resources` (or the action
+Hook for other features: :func:`offer_related_resources` (or the action
 ``action_ofrecer_recursos_relacionados`` after an answer) offers the catalog entries about the
 programmes and systems (SIMAT, SIMPADE, PAE, jornada única, Colombia Aprende…) that a text names.
 """
@@ -21,10 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.indicators import is_indicator_follow_up
 from actions.repair import RepairingFormValidation
 from bot.catalog.analysis import display_query
-from bot.catalog.connect import connection_description, escuela_description
-from bot.catalog.events import EventService
 from bot.catalog.models import CONTENT_TYPES
-from bot.catalog.peers import (
+from bot.catalog.present import utter_item
+from bot.catalog.resources import is_about, latest_news, parse_news_request, programs_in, related_resources
+from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
+from bot.catalog.topics import topic_name
+from bot.encuentros.events import EventService
+from bot.encuentros.subscriptions import SubscriptionError, SubscriptionService
+from bot.formatting import format_number
+from bot.indicators.definitions import format_value
+from bot.peers.connect import connection_description, escuela_description
+from bot.peers.finder import (
     DEPARTMENTAL_ETC,
     MIN_CANDIDATES,
     NO_PEERS,
@@ -33,13 +41,7 @@ from bot.catalog.peers import (
     PeerResult,
     parse_peer_question,
 )
-from bot.catalog.places import topic_name
-from bot.catalog.present import utter_item
-from bot.catalog.resources import is_about, latest_news, parse_news_request, programs_in, related_resources
-from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
-from bot.catalog.subscriptions import SubscriptionError, SubscriptionService
-from bot.formatting import format_number
-from bot.indicators.catalog import format_value
+from bot.services import get_services
 
 logger = logging.getLogger(__name__)
 
@@ -63,16 +65,6 @@ CASE_SLOTS = (
 CASE_REASON = "conexion_pares"  # the tickets service sends it to VPBM-ESC without routing
 CASE_CONSENT_ACTION = "action_pedir_consentimiento"
 SAMPLE_METADATA = {"catalogo": {"muestra": True, "nota": "datos de muestra, a reemplazar por la exportación del MEN"}}
-
-_services: dict[str, Any] = {}
-
-
-def _shared(name: str, factory):
-    """One service per action-server process (each opens a session per call; the search index is cached)."""
-    if name not in _services:
-        _services[name] = factory()
-    return _services[name]
-
 
 def _user_text(tracker: Tracker) -> str:
     """The user's words (a button payload such as ``/buscar_contenido`` carries none)."""
@@ -130,7 +122,7 @@ class ActionBuscarContenido(Action):
         return "action_buscar_contenido"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        search = self._search or _shared("search", CatalogSearchService)
+        search = self._search or get_services().catalog
         query = _user_text(tracker).strip()
         tipo = content_type_from(_entity(tracker, "tipo_contenido"))
         try:
@@ -177,7 +169,7 @@ class ActionVerMasContenido(Action):
             else:
                 dispatcher.utter_message(response="utter_catalogo_sin_busqueda_previa")
             return []
-        search = self._search or _shared("search", CatalogSearchService)
+        search = self._search or get_services().catalog
         if tracker.get_slot("catalogo_tipo") == NEWS_MODE:
             return _utter_news(dispatcher, tracker, search, query, int(offset))
         try:
@@ -250,7 +242,7 @@ class ActionConsultarNoticias(Action):
         return "action_consultar_noticias"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        search = self._search or _shared("search", CatalogSearchService)
+        search = self._search or get_services().catalog
         return _utter_news(dispatcher, tracker, search, _user_text(tracker).strip(), 0)
 
 
@@ -274,7 +266,7 @@ def offer_related_resources(
         return []
     try:
         if entries is None:
-            entries = list((search or _shared("search", CatalogSearchService)).index().entries)
+            entries = list((search or get_services().catalog).index().entries)
         found = related_resources(text, entries)
     except SQLAlchemyError:
         logger.exception("related resources look-up failed")
@@ -331,8 +323,8 @@ class ActionProximoEncuentro(Action):
         return "action_proximo_encuentro"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events = self._events or _shared("events", EventService)
-        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        events = self._events or get_services().events
+        subs = self._subscriptions or get_services().subscriptions
         try:
             upcoming = events.upcoming(limit=3)
             if upcoming:
@@ -394,9 +386,9 @@ class ActionSuscribirEventos(Action):
         return "action_suscribir_eventos"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        subs = self._subscriptions or get_services().subscriptions
         channel = tracker.get_latest_input_channel() or ""
-        if channel not in NOTICE_CHANNELS:  # e.g. REST: nothing can reach the person later (issue 13)
+        if channel not in NOTICE_CHANNELS:  # e.g. REST: no notice could reach the person later
             dispatcher.utter_message(response="utter_suscripcion_no_posible")
             return [SlotSet("encuentros_oferta_aviso", False)]
         try:
@@ -423,7 +415,7 @@ class ActionCancelarSuscripcionEventos(Action):
         return "action_cancelar_suscripcion_eventos"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        subs = self._subscriptions or _shared("subscriptions", SubscriptionService)
+        subs = self._subscriptions or get_services().subscriptions
         try:
             cancelled = subs.unsubscribe(tracker.get_latest_input_channel() or "", tracker.sender_id)
         except SQLAlchemyError:
@@ -458,7 +450,7 @@ class ValidateParesForm(RepairingFormValidation):
         return "validate_pares_form"
 
     def validate_pares_lugar(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        finder = self._finder or _shared("peers", PeerFinder)
+        finder = self._finder or get_services().peers
         candidates = _place_candidates(value, tracker)
         try:
             results = [(text, finder.resolve_detail(text)) for text in candidates]
@@ -493,7 +485,7 @@ def _level_vars(result: PeerResult) -> dict:
     """Responses name the level only when it is not the total ("..._nivel" variants)."""
     if result.level == "total":
         return {"sufijo": "", "vars": {}}
-    from bot.indicators.catalog import level_name
+    from bot.indicators.definitions import level_name
 
     return {"sufijo": "_nivel", "vars": {"nivel": level_name(result.level)}}
 
@@ -512,7 +504,7 @@ class ActionBuscarPares(Action):
         return "action_buscar_pares"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        finder = self._finder or _shared("peers", PeerFinder)
+        finder = self._finder or get_services().peers
         question = parse_peer_question(_question_text(tracker))
         try:
             res = finder.resolve_detail(tracker.get_slot("pares_lugar") or "")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.repair import S_ASKED, RepairingFormValidation
 from bot.entities import sounds_like_inquiry
-from bot.indicators.catalog import INDICATORS, TOTAL, indicator_label, parse_indicator
+from bot.indicators.definitions import INDICATORS, TOTAL, indicator_label, parse_indicator
 from bot.indicators.parsing import RankingRequest
 from bot.indicators.question import QUERY_BY_INTENT, Question, Reading, is_inquiry, ranking_from_slot, read_question
 from bot.indicators.service import ComparisonAnswer, IndicatorService, RankingAnswer, SeriesAnswer, ValueAnswer

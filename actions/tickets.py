@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -131,6 +132,20 @@ class ActionConsentimientoNegado(Action):
         return _reset_case()
 
 
+def _checked(slot: str, value: Any, check: Callable[[Any], Any], dispatcher, response: Callable[[Any], tuple]) -> dict:
+    """The slot set to the checked value, or emptied after uttering ``response(result)``
+    (``(response name, its values)``). ``None`` stays ``None``: a correction or a reset emptied the
+    slot, nothing typed to check."""
+    if value is None:
+        return {slot: None}
+    result = check(value)
+    if result.ok:
+        return {slot: result.value}
+    name, values = response(result)
+    dispatcher.utter_message(response=name, **values)
+    return {slot: None}
+
+
 class ValidateCasoForm(ServicesMixin, FormValidationAction):
     """The ETC is read by the one place resolver (the same names, aliases and typos as the indicator questions)."""
 
@@ -138,24 +153,12 @@ class ValidateCasoForm(ServicesMixin, FormValidationAction):
         return "validate_caso_form"
 
     def validate_caso_nombre(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value is None:  # emptied by a correction or a reset: nothing typed to check
-            return {"caso_nombre": None}
-        check = check_name(value)
-        if check.ok:
-            return {"caso_nombre": check.value}
-        if check.reason == "largo":
-            dispatcher.utter_message(response="utter_nombre_largo", **check.details)
-        else:
-            dispatcher.utter_message(response="utter_nombre_invalido")
-        return {"caso_nombre": None}
+        return _checked("caso_nombre", value, check_name, dispatcher, lambda c: (
+            ("utter_nombre_largo", c.details) if c.reason == "largo" else ("utter_nombre_invalido", {})
+        ))
 
     def validate_caso_cargo(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value is None:  # emptied by a correction or a reset: nothing typed to check
-            return {"caso_cargo": None}
-        check = check_cargo(value)
-        if not check.ok:
-            dispatcher.utter_message(response="utter_cargo_invalido")
-        return {"caso_cargo": check.value if check.ok else None}
+        return _checked("caso_cargo", value, check_cargo, dispatcher, lambda c: ("utter_cargo_invalido", {}))
 
     def validate_caso_etc(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if value is None:  # emptied by a correction or a reset: nothing typed to check
@@ -175,40 +178,24 @@ class ValidateCasoForm(ServicesMixin, FormValidationAction):
         return {"caso_etc": None, "caso_etc_codigo": None}
 
     def validate_caso_email(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value is None:  # emptied by a correction or a reset: nothing typed to check
-            return {"caso_email": None}
-        check = check_email(value)
-        if check.ok:
-            return {"caso_email": check.value}
-        dispatcher.utter_message(response=f"utter_email_invalido_{check.reason}", **check.details)
-        return {"caso_email": None}
+        return _checked("caso_email", value, check_email, dispatcher, lambda c: (
+            f"utter_email_invalido_{c.reason}", c.details
+        ))
 
     def validate_caso_telefono(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value is None:  # emptied by a correction or a reset: nothing typed to check
-            return {"caso_telefono": None}
         if value == NO_PHONE:
             return {"caso_telefono": NO_PHONE}
-        check = check_phone(value)
-        if check.ok:
-            return {"caso_telefono": check.value}
-        dispatcher.utter_message(response="utter_telefono_invalido")
-        return {"caso_telefono": None}
+        return _checked("caso_telefono", value, check_phone, dispatcher, lambda c: ("utter_telefono_invalido", {}))
 
     def validate_caso_descripcion(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        if value is None:  # emptied by a correction or a reset: nothing typed to check
-            return {"caso_descripcion": None}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         suggestion = tracker.get_slot("caso_descripcion_sugerida")
-        if intent == "afirmar" and suggestion:
+        if value is not None and intent == "afirmar" and suggestion:
             value = suggestion
-        check = check_description(value)
-        if check.ok:
-            return {"caso_descripcion": check.value}
-        response = {"largo": "utter_descripcion_larga", "corto": "utter_descripcion_corta"}.get(
-            check.reason or "", "utter_descripcion_vacia"
-        )
-        dispatcher.utter_message(response=response, **check.details)
-        return {"caso_descripcion": None}
+        responses = {"largo": "utter_descripcion_larga", "corto": "utter_descripcion_corta"}
+        return _checked("caso_descripcion", value, check_description, dispatcher, lambda c: (
+            responses.get(c.reason or "", "utter_descripcion_vacia"), c.details
+        ))
 
     def validate_caso_confirmado(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         if value is None:  # emptied by a correction or a reset: nothing typed to check

@@ -14,10 +14,15 @@ from bot.agents import cli as agents_cli
 from bot.agents.review import cli as review_cli
 from bot.catalog import cli as catalog_cli
 from bot.delivery import worker as delivery_worker
+from bot.encuentros import cli as encuentros_cli
 from bot.indicators import cli as indicators_cli
+from bot.peers import cli as peers_cli
 from bot.tickets import cli as tickets_cli
 
-FEATURE_CLIS = (prepare, indicators_cli, tickets_cli, agents_cli, catalog_cli, privacy_cli, delivery_worker, review_cli)
+FEATURE_CLIS = (
+    prepare, indicators_cli, tickets_cli, agents_cli, catalog_cli, encuentros_cli, peers_cli, privacy_cli,
+    delivery_worker, review_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import MetaData, create_engine, event
@@ -25,6 +26,19 @@ NAMING_CONVENTION = {
 
 # Tables managed by Alembic migrations (tickets, agents, catalog...).
 Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware UTC datetime from what the database returns (SQLite drops the zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

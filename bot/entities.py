@@ -3,7 +3,7 @@
 The NLU's ``lugar``, ``indicador``, ``nivel`` and ``anio`` come from here (through
 ``nlu_components/gazetteer.py``): the place gazetteer of :mod:`bot.places` over the 1.122
 municipios, 33 departamentos and 96 ETC, the indicator and level synonyms of
-:mod:`bot.indicators.catalog` (typos allowed) and a year pattern. A learnt extractor only knows the
+:mod:`bot.indicators.definitions` (typos allowed) and a year pattern. A learnt extractor only knows the
 names it was shown; these know every official name. Plain Python: no Rasa import.
 """
 
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from bot.indicators.catalog import GENERAL_WORDS, _indicator_phrases, _level_phrases
+from bot.indicators.definitions import GENERAL_WORDS, _indicator_phrases, _level_phrases
 from bot.places import NOT_PLACE_WORDS, PlaceResolver
 from bot.text import fold
 

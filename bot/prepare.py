@@ -12,7 +12,7 @@ import time
 
 from bot.settings import PROJECT_ROOT
 
-# The MEN's real public resources (issue 16; provenance in data/catalog/SOURCES.md). Importing it
+# The MEN's real public resources (provenance in data/catalog/SOURCES.md). Importing it
 # retires the placeholders of the former starter catalog from an existing database.
 STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "recursos-men.yml"
 STARTER_EVENTS = PROJECT_ROOT / "data" / "catalog" / "eventos_inicial.yml"

@@ -223,7 +223,7 @@ def delete_person(*, database_url: str, tracker_url: str, email: str | None = No
             repo.purge_personal_data(session=session, ticket=ticket, now=now)
             codes.append(ticket.code)
         if conversations:  # their subscriptions to event notices hold the conversation id (a phone on WhatsApp)
-            from bot.catalog.models import EventSubscription
+            from bot.encuentros.models import EventSubscription
 
             session.execute(delete(EventSubscription).where(EventSubscription.conversation_id.in_(sorted(conversations)))
                             .execution_options(synchronize_session=False))

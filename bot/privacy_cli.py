@@ -13,9 +13,9 @@ import sys
 
 
 def _urls(args: argparse.Namespace) -> tuple[str, str]:
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    settings = get_settings()
+    settings = get_services().settings
     return args.database_url or settings.database_url, args.tracker_url or settings.tracker_store_url
 
 
@@ -53,10 +53,10 @@ def _job(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.privacy import run_privacy_job
-    from bot.settings import get_settings
+    from bot.services import get_services
 
     database_url, tracker_url = _urls(args)
-    settings = replace(get_settings(), database_url=database_url, tracker_store_url=tracker_url)
+    settings = replace(get_services().settings, database_url=database_url, tracker_store_url=tracker_url)
     report = run_privacy_job(settings)
     print(f"Casos cerrados: {len(report.closed)}; datos depurados: {len(report.purged)}; "
           f"conversaciones borradas: {report.conversations_deleted}.")

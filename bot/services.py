@@ -19,7 +19,17 @@ from bot.db import session_factory
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from bot.agents.feedback import SatisfactionRecorder
+    from bot.agents.information import InformationReplies
+    from bot.agents.outbox import NoticeInbox
+    from bot.catalog.search import CatalogSearchService
+    from bot.delivery.inbox import MessageStore
+    from bot.delivery.receipts import Receipts
+    from bot.encuentros.events import EventService
+    from bot.encuentros.notices import EventNoticeInbox
+    from bot.encuentros.subscriptions import SubscriptionService
     from bot.indicators.service import IndicatorService
+    from bot.peers.finder import PeerFinder
     from bot.places import PlaceResolver
     from bot.tickets.service import TicketService
 
@@ -27,21 +37,13 @@ if TYPE_CHECKING:
 class Services:
     """The services of one process, built lazily from one :class:`Settings`."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        sessions: sessionmaker | None = None,
-        tickets: TicketService | None = None,
-        places: PlaceResolver | None = None,
-        indicators: IndicatorService | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, **ready: object) -> None:
+        """``ready``: services already built (fakes, in tests), by the name of their property here."""
+        unknown = sorted(name for name in ready if not isinstance(getattr(type(self), name, None), property))
+        if unknown:
+            raise TypeError(f"Services has no service named {', '.join(unknown)}")
         self.settings = settings
-        self._built: dict[str, object] = {
-            name: value
-            for name, value in (("sessions", sessions), ("tickets", tickets), ("places", places), ("indicators", indicators))
-            if value is not None
-        }
+        self._built: dict[str, object] = {name: value for name, value in ready.items() if value is not None}
         self._lock = threading.RLock()
 
     def _get(self, name: str, build):
@@ -75,6 +77,71 @@ class Services:
         from bot.indicators.service import IndicatorService
 
         return self._get("indicators", lambda: IndicatorService.from_settings(self.settings))
+
+    # -- catalog, encuentros and peers (each call opens its own session; the search index is cached)
+    @property
+    def catalog(self) -> CatalogSearchService:
+        from bot.catalog.search import CatalogSearchService
+
+        return self._get("catalog", lambda: CatalogSearchService(self.settings.database_url))
+
+    @property
+    def events(self) -> EventService:
+        from bot.encuentros.events import EventService
+
+        return self._get("events", lambda: EventService(self.settings.database_url))
+
+    @property
+    def subscriptions(self) -> SubscriptionService:
+        from bot.encuentros.subscriptions import SubscriptionService
+
+        return self._get("subscriptions", lambda: SubscriptionService(self.settings.database_url))
+
+    @property
+    def peers(self) -> PeerFinder:
+        from bot.peers.finder import PeerFinder
+
+        return self._get("peers", lambda: PeerFinder(database_url=self.settings.database_url))
+
+    # -- notices: the Rasa side of the agents' and the encuentros' notices, and what the channels report
+    @property
+    def notices(self) -> NoticeInbox:
+        from bot.agents.outbox import NoticeInbox
+
+        return self._get("notices", lambda: NoticeInbox(database_url=self.settings.database_url))
+
+    @property
+    def event_notices(self) -> EventNoticeInbox:
+        from bot.encuentros.notices import EventNoticeInbox
+
+        return self._get("event_notices", lambda: EventNoticeInbox(database_url=self.settings.database_url))
+
+    @property
+    def information(self) -> InformationReplies:
+        from bot.agents.information import InformationReplies
+
+        return self._get("information", lambda: InformationReplies(database_url=self.settings.database_url))
+
+    @property
+    def satisfaction(self) -> SatisfactionRecorder:
+        from bot.agents.feedback import SatisfactionRecorder
+
+        return self._get("satisfaction", lambda: SatisfactionRecorder(database_url=self.settings.database_url))
+
+    @property
+    def receipts(self) -> Receipts:
+        from bot.delivery.core import DeliveryConfig
+        from bot.delivery.receipts import Receipts
+
+        return self._get("receipts", lambda: Receipts(
+            database_url=self.settings.database_url, config=DeliveryConfig.from_settings(self.settings)
+        ))
+
+    @property
+    def message_store(self) -> MessageStore:
+        from bot.delivery.inbox import MessageStore
+
+        return self._get("message_store", lambda: MessageStore(database_url=self.settings.database_url))
 
 
 _current: Services | None = None

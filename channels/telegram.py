@@ -22,7 +22,7 @@ The webhook (``/webhooks/telegram/webhook``) and the update handling are Rasa's 
 Also, the ``/start`` command every Telegram user sends first (and Rasa's connector sends after a
 restart) reaches Rasa as ``start_message`` (default ``/saludar``, a core intent).
 
-Nothing lost when a component is down (issue 13): each update is stored in the database
+Nothing lost when a component is down: each update is stored in the database
 (``channel_inbox``, unique ``update_id``: an update Telegram delivers again is stored once) before
 the webhook answers; when the database is down the answer is 503 and Telegram delivers it again.
 Stored updates reach Rasa in the background (:class:`channels.inbox.InboxProcessor`, retried while
@@ -175,12 +175,13 @@ class TelegramInput(RasaTelegramInput):
         self.inbox = None
         self.receipts = None
         if message_store:
-            from bot.delivery.inbox import MessageStore
-            from bot.delivery.receipts import Receipts
+            from bot.services import get_services
             from channels.inbox import InboxProcessor, default_health_url
 
-            self.inbox = InboxProcessor(self.name(), MessageStore(), health_url=health_url or default_health_url())
-            self.receipts = Receipts()
+            services = get_services()
+            self.inbox = InboxProcessor(self.name(), services.message_store,
+                                        health_url=health_url or default_health_url())
+            self.receipts = services.receipts
 
     def get_output_channel(self) -> TelegramOutput:
         """An output channel; makes no network call (safe inside a running event loop)."""

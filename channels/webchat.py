@@ -14,7 +14,7 @@ be produced by another: e.g. a MEN agent's answer sent through ``trigger_intent`
 user connected to replica A. With ``redis_url`` the socket.io server shares its events through
 Redis (python-socketio's ``AsyncRedisManager``), so every replica reaches every browser.
 
-Delivery states (issue 13): :class:`WebChatOutput` adds ``"aviso": <token>`` to the last message of
+Delivery states: :class:`WebChatOutput` adds ``"aviso": <token>`` to the last message of
 a notice uttered with ``aviso=<token>`` (an agent's reply, an encuentro notice) and records it
 ``enviado``; the chat page (``webapp/static/chat.js``) acknowledges it with
 ``POST /api/avisos/acuse`` once shown, which makes it ``entregado``. This channel is always used
@@ -43,15 +43,12 @@ from channels.guard import InboundGuard
 logger = logging.getLogger(__name__)
 
 DEFAULT_REDIS_CHANNEL = "asistente-escuela-socketio"
-_receipts: list[Any] = []
 
 
 def _default_receipts() -> Any:
-    if not _receipts:
-        from bot.delivery.receipts import Receipts
+    from bot.services import get_services
 
-        _receipts.append(Receipts())
-    return _receipts[0]
+    return get_services().receipts
 
 
 class WebChatOutput(SocketIOOutput):

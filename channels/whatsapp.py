@@ -14,7 +14,7 @@ The conversation (sender) id is ``wa:<phone>``; the prefix is removed when sendi
 Webhook: ``/webhooks/whatsapp/webhook``. GET answers Meta's verification challenge; every POST
 must carry a valid ``X-Hub-Signature-256`` (else 403, logged, nothing processed).
 
-Nothing is lost when a component is down (issue 13): every message of a valid notification is
+Nothing is lost when a component is down: every message of a valid notification is
 stored in the database (``channel_inbox``, unique message id: a copy Meta delivers again is stored
 once) *before* the webhook is acknowledged; when the database is down the answer is 503 and Meta
 delivers again. The stored messages are then handed to Rasa in the background, oldest first
@@ -150,10 +150,10 @@ class WhatsAppInput(InputChannel):
         )
         store = None
         if str(credentials.get("message_store", True)).strip().lower() not in {"false", "0", "no"}:
-            from bot.delivery.inbox import MessageStore
-            from bot.delivery.receipts import Receipts
+            from bot.services import get_services
 
-            store = (MessageStore(), Receipts())
+            services = get_services()
+            store = (services.message_store, services.receipts)
         ttl = int(credentials.get("dedupe_ttl_seconds") or 86_400)
         redis_url = str(credentials.get("dedupe_redis_url") or "").strip()
         deduper: Deduper = RedisDeduper(redis_url, ttl_seconds=ttl) if redis_url else MemoryDeduper(ttl_seconds=ttl)

@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,21 +65,11 @@ class InboundMessage:
 def parse_webhook(payload: Any, phone_number_id: str | None, reply_ids: ReplyIds) -> list[InboundMessage]:
     """User messages of a webhook notification, in order; statuses and other numbers are skipped."""
     messages: list[InboundMessage] = []
-    if not isinstance(payload, dict):
-        return messages
-    for entry in _dicts(payload.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = change.get("value")
-            if change.get("field") != "messages" or not isinstance(value, dict):
-                continue
-            number = str((value.get("metadata") or {}).get("phone_number_id", ""))
-            if phone_number_id and number != phone_number_id:
-                logger.warning("WhatsApp message for another phone number id ignored")
-                continue
-            for raw in _dicts(value.get("messages")):
-                message = _parse_message(raw, number, reply_ids)
-                if message is not None:
-                    messages.append(message)
+    for number, value in _changes(payload, phone_number_id, "messages"):
+        for raw in _dicts(value.get("messages")):
+            message = _parse_message(raw, number, reply_ids)
+            if message is not None:
+                messages.append(message)
     return messages
 
 
@@ -96,8 +86,23 @@ class StatusUpdate:
 def parse_statuses(payload: Any, phone_number_id: str | None) -> list[StatusUpdate]:
     """The ``statuses`` of a webhook notification (Meta's documented ``value.statuses[]``)."""
     updates: list[StatusUpdate] = []
+    for _number, value in _changes(payload, phone_number_id, "statuses"):
+        for raw in _dicts(value.get("statuses")):
+            if not raw.get("id") or not raw.get("status"):
+                continue
+            errors = _dicts(raw.get("errors"))
+            code = errors[0].get("code") if errors else None
+            updates.append(StatusUpdate(str(raw["id"]), str(raw["status"]), str(raw.get("recipient_id", "")),
+                                        int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None))
+    return updates
+
+
+def _changes(payload: Any, phone_number_id: str | None, items: str) -> Iterator[tuple[str, dict]]:
+    """``(phone number id, value)`` of each ``messages`` change of a notification, for this number only
+    (any number when ``phone_number_id`` is empty); a change for another number is skipped, and
+    logged when it holds user ``messages``."""
     if not isinstance(payload, dict):
-        return updates
+        return
     for entry in _dicts(payload.get("entry")):
         for change in _dicts(entry.get("changes")):
             value = change.get("value")
@@ -105,15 +110,10 @@ def parse_statuses(payload: Any, phone_number_id: str | None) -> list[StatusUpda
                 continue
             number = str((value.get("metadata") or {}).get("phone_number_id", ""))
             if phone_number_id and number != phone_number_id:
+                if items == "messages":
+                    logger.warning("WhatsApp message for another phone number id ignored")
                 continue
-            for raw in _dicts(value.get("statuses")):
-                if not raw.get("id") or not raw.get("status"):
-                    continue
-                errors = _dicts(raw.get("errors"))
-                code = errors[0].get("code") if errors else None
-                updates.append(StatusUpdate(str(raw["id"]), str(raw["status"]), str(raw.get("recipient_id", "")),
-                                            int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None))
-    return updates
+            yield number, value
 
 
 def sent_message_id(body: Any) -> str | None:

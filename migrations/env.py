@@ -15,7 +15,7 @@ from sqlalchemy import engine_from_config, pool
 from bot.db import Base
 
 # Model modules of every feature, imported so that Base.metadata knows their tables (autogenerate).
-MODEL_MODULES = ("bot.tickets.models", "bot.agents.models", "bot.catalog.models", "bot.delivery.models",
+MODEL_MODULES = ("bot.tickets.models", "bot.agents.models", "bot.catalog.models", "bot.encuentros.models", "bot.delivery.models",
                  "bot.agents.review.models")
 
 config = context.config
@@ -25,11 +25,7 @@ if config.config_file_name and not config.attributes.get("skip_logging"):
 
 def _import_models() -> None:
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a feature not built yet
-            if not (exc.name and name.startswith(exc.name)):
-                raise
+        importlib.import_module(name)
 
 
 def _url() -> str:

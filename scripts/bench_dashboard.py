@@ -1,4 +1,4 @@
-"""Service dashboard and agents' queue under load, on PostgreSQL (issue 15).
+"""Service dashboard and agents' queue under load, on PostgreSQL.
 
 Generates, in a database of its own (dropped and recreated):
 - Rasa's tracker store ``events`` table with ``--messages`` user messages (Rasa 3.6's JSON) over
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-DB = "review_bench_issue15"
+DB = "review_bench"
 CHANNELS = ("socketio", "whatsapp", "telegram")
 INTENTS = ("consultar_indicador", "faq", "buscar_contenido", "saludar", "agradecer", "consultar_caso",
            "comparar_indicador", "proximo_encuentro", "contactar_humano")

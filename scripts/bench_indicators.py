@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.indicators.catalog import INDICATORS, parse_indicator, parse_level  # noqa: E402
+from bot.indicators.definitions import INDICATORS, parse_indicator, parse_level  # noqa: E402
 from bot.indicators.loader import load  # noqa: E402
 from bot.indicators.parsing import parse_year  # noqa: E402
 from bot.indicators.service import IndicatorService  # noqa: E402

@@ -386,7 +386,7 @@ def _pg_databases() -> None:
 EMBEDDED_STORES = {
     # the embedded default of endpoints.yml
     "embebido": "  type: rasa_addons.tracker_store.SQLiteTrackerStore\n  db: {db}\n",
-    # what it was before issue 11: Rasa's SQL store on the same SQLite file
+    # the baseline: Rasa's own SQL store on the same SQLite file
     "embebido-rasa-sql": "  type: SQL\n  dialect: sqlite\n  db: {db}\n",
 }
 
@@ -564,7 +564,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     ap.add_argument("--endpoints", default="config/endpoints.production.yml",
                     help="Rasa endpoints of the assistant; 'embebido' = endpoints.yml (SQLite tracker store of "
-                    "rasa_addons), 'embebido-rasa-sql' = the same with Rasa's own SQL store (before issue 11)")
+                    "rasa_addons), 'embebido-rasa-sql' = the same with Rasa's own SQL store (the baseline)")
     ap.add_argument("--stock-dir", help="train the stock bot once in this folder and reuse it in later runs")
     ap.add_argument("--model", help="model of the assistant (default: scripts/ensure_model.sh)")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",

@@ -12,7 +12,7 @@ MODEL_CACHE=${MODEL_CACHE:-$HOME/.cache/asistente-escuela/models}
 export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-$(dirname "$MODEL_CACHE")/rasa-cache}
 fingerprint=$(
   { find config.yml domain.yml data/nlu data/rules data/stories data/indicators nlu_components requirements.txt \
-      bot/text.py bot/vocabulary.py bot/entities.py bot/places.py bot/indicators/catalog.py \
+      bot/text.py bot/vocabulary.py bot/entities.py bot/places.py bot/indicators/definitions.py \
       bot/indicators/sources.py bot/indicators/loader.py \
       -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' -o -name '*.csv' \) -print0 \
       | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16

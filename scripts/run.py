@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,21 +79,22 @@ def cors_flags(env: dict[str, str]) -> list[str]:
 
 
 
-def main() -> int:
+def supervised_main(run: Callable[[str, Supervisor], int], lock_variable: str, lock_default: Path, what: str) -> int:
+    """``--model MODEL``, the ``.env`` file, one instance at a time (the lock is released by the kernel
+    when this process dies), ``run(model, supervisor)``, and every child stopped on the way out."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
     args = parser.parse_args()
     load_dotenv(ROOT / ".env")
-    # one `make run` at a time: the lock is released by the kernel when this process dies
     try:
-        lock = acquire_lock(Path(os.environ.get("RUN_LOCK_FILE") or ROOT / "var" / "run.lock"))
+        lock = acquire_lock(Path(os.environ.get(lock_variable) or lock_default))
     except AlreadyRunning as err:
-        print(already_running_message(err), file=sys.stderr)
+        print(already_running_message(err, what), file=sys.stderr)
         return 2
     sup = Supervisor(ROOT)
     sup.install_signal_handlers()
     try:
-        return run(args, sup)
+        return run(args.model, sup)
     except StopRequested as stop:
         print(f"\nDeteniendo ({stop})...", flush=True)
         return exit_code_for(stop.signum)
@@ -101,12 +103,29 @@ def main() -> int:
         lock.close()
 
 
-def run(args: argparse.Namespace, sup: Supervisor) -> int:
+def serve(sup: Supervisor, checks: list[tuple[str, str]], seconds: float, ready: Callable[[], list[str]]) -> int:
+    """Wait until every ``(url, name)`` answers, print the lines of ``ready()``, then run until a child ends."""
+    for url, name in checks:
+        if not wait_http(url, seconds, sup.popens()):
+            print(f"✗ No arrancó: {name} ({url}). Revise los mensajes de arriba.", file=sys.stderr)
+            return 1
+    print("\n".join(ready()))
+    print("  Ctrl-C detiene todo.\n", flush=True)
+    name = sup.wait_any_exit()
+    print(f"Un proceso terminó ({name}); deteniendo el resto.", file=sys.stderr)
+    return 1
+
+
+def main() -> int:
+    return supervised_main(run, "RUN_LOCK_FILE", ROOT / "var" / "run.lock", "make run")
+
+
+def run(model: str, sup: Supervisor) -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     ensure_secret("RASA_TOKEN")  # Rasa's HTTP API needs it (the web app sends it); see docs/security.md
     ensure_secret("WEB_SESSION_SECRET")  # signs the web chat's session ids
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
-    # TensorFlow: one thread per operation unless set (docs/benchmarks.md, issue 11: a bit more msg/s with
+    # TensorFlow: one thread per operation unless set (docs/benchmarks.md: a bit more msg/s with
     # 8 users on 2 cores shared with the action server and the web app)
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
     env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
@@ -134,7 +153,7 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     # database is prepared meanwhile; the action server needs it prepared.
     sup.start(
         [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
-         "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", rasa_port, "--model", args.model,
+         "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", rasa_port, "--model", model,
          "--endpoints", endpoints, "--credentials", credentials, "--logging-config-file", "config/logging.yml",
          *cors_flags(env)],
         "Rasa",
@@ -152,21 +171,15 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
         (status, "Rasa"),
         (f"http://localhost:{web_port}/health", "web"),
     ]
-    for url, name in checks:
-        if not wait_http(url, 300, sup.popens()):
-            print(f"✗ No arrancó: {name} ({url}). Revise los mensajes de arriba.", file=sys.stderr)
-            return 1
-    print("\n✓ El asistente está listo:")
-    print(f"  Chat web ............ http://localhost:{web_port}/")
-    print(f"  Consola de agentes .. http://localhost:{web_port}/agentes")
-    print(f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)")
-    print(f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook (token: RASA_TOKEN o var/rasa_token)")
-    print(f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io")
-    print(f"  Acciones ............ http://localhost:{actions_port}/webhook")
-    print("  Ctrl-C detiene todo.\n", flush=True)
-    name = sup.wait_any_exit()
-    print(f"Un proceso terminó ({name}); deteniendo el resto.", file=sys.stderr)
-    return 1
+    return serve(sup, checks, 300, lambda: [
+        "\n✓ El asistente está listo:",
+        f"  Chat web ............ http://localhost:{web_port}/",
+        f"  Consola de agentes .. http://localhost:{web_port}/agentes",
+        f"  API de agentes ...... http://localhost:{web_port}/api/agentes (OpenAPI: /openapi.json)",
+        f"  Rasa (REST) ......... http://localhost:{rasa_port}/webhooks/rest/webhook (token: RASA_TOKEN o var/rasa_token)",
+        f"  Rasa (socket.io) .... http://localhost:{rasa_port}/socket.io",
+        f"  Acciones ............ http://localhost:{actions_port}/webhook",
+    ])
 
 
 if __name__ == "__main__":

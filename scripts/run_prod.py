@@ -19,16 +19,11 @@ BIN = Path(os.environ.get("RUN_BIN_DIR") or Path(sys.executable).parent)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from run import load_dotenv, wait_http  # noqa: E402
+from run import serve, supervised_main  # noqa: E402
 
 from bot.supervisor import (  # noqa: E402
-    AlreadyRunning,
-    StopRequested,
     Supervisor,
-    acquire_lock,
-    already_running_message,
     busy_ports,
-    exit_code_for,
 )
 
 DEFAULTS = {
@@ -115,27 +110,7 @@ def nginx_binary() -> str:
 
 
 def main() -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--model", required=True)
-    args = parser.parse_args()
-    load_dotenv(ROOT / ".env")
-    try:
-        lock = acquire_lock(Path(os.environ.get("RUN_PROD_LOCK_FILE") or ROOT / "var" / "run-prod.lock"))
-    except AlreadyRunning as err:
-        print(already_running_message(err, "make run-prod"), file=sys.stderr)
-        return 2
-    sup = Supervisor(ROOT)
-    sup.install_signal_handlers()
-    try:
-        return run(args.model, sup)
-    except StopRequested as stop:
-        print(f"\nDeteniendo ({stop})...", flush=True)
-        return exit_code_for(stop.signum)
-    finally:
-        sup.stop_all()
-        lock.close()
+    return supervised_main(run, "RUN_PROD_LOCK_FILE", ROOT / "var" / "run-prod.lock", "make run-prod")
 
 
 def run(model: str, sup: Supervisor) -> int:
@@ -171,18 +146,12 @@ def run(model: str, sup: Supervisor) -> int:
     checks += [(f"http://127.0.0.1:{p}/status", f"Rasa :{p}") for p in rasa_ports(env)]
     checks += [(f"http://127.0.0.1:{env['WEB_PORT']}/health", "web"), (f"http://127.0.0.1:{listen_port}/health", "nginx")]
     started = time.monotonic()
-    for url, name in checks:
-        if not wait_http(url, 600, sup.popens()):
-            print(f"✗ No arrancó: {name} ({url}). Revise los mensajes de arriba.", file=sys.stderr)
-            return 1
-    print(f"\n✓ Configuración de producción lista en {time.monotonic() - started:.0f} s:")
-    print(f"  Chat web y agentes .. {env['RASA_PUBLIC_URL']}/")
-    print(f"  Webhooks ............ {env['RASA_PUBLIC_URL']}/webhooks/<canal>/webhook")
-    print(f"  Réplicas de Rasa .... {', '.join(f'127.0.0.1:{p}' for p in rasa_ports(env))} (solo locales)")
-    print("  Ctrl-C detiene todo.\n", flush=True)
-    name = sup.wait_any_exit()
-    print(f"Un proceso terminó ({name}); deteniendo el resto.", file=sys.stderr)
-    return 1
+    return serve(sup, checks, 600, lambda: [
+        f"\n✓ Configuración de producción lista en {time.monotonic() - started:.0f} s:",
+        f"  Chat web y agentes .. {env['RASA_PUBLIC_URL']}/",
+        f"  Webhooks ............ {env['RASA_PUBLIC_URL']}/webhooks/<canal>/webhook",
+        f"  Réplicas de Rasa .... {', '.join(f'127.0.0.1:{p}' for p in rasa_ports(env))} (solo locales)",
+    ])
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from bot.agents.models import Agent, AgentArea, AgentToken
 from bot.agents.permissions import Forbidden, Invalid, NotFound, Principal, Role, Unauthenticated
 from bot.agents.security import PasswordHasher, WeakPassword, new_token, token_digest
 from bot.db import session_scope
-from bot.tickets.areas import AreaCatalog, load_areas
+from bot.tickets.areas import AreaCatalog, AreasOnDemand
 from bot.tickets.models import utcnow
 from bot.tickets.validation import clean_text
 
@@ -81,7 +81,7 @@ def _principal(session: Session, agent: Agent) -> Principal:
     )
 
 
-class AgentAccounts:
+class AgentAccounts(AreasOnDemand):
     def __init__(
         self,
         *,
@@ -96,12 +96,6 @@ class AgentAccounts:
         self._areas = areas
         self.token_hours = token_hours
         self.clock = clock
-
-    @property
-    def areas(self) -> AreaCatalog:
-        if self._areas is None:
-            self._areas = load_areas()
-        return self._areas
 
     # -- validation
     def _check_role_areas(self, role: str, areas: Iterable[str]) -> tuple[Role, tuple[str, ...]]:

@@ -21,9 +21,9 @@ import sys
 def _database_url(args: argparse.Namespace) -> str:
     if args.database_url:
         return args.database_url
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    return get_settings().database_url
+    return get_services().settings.database_url
 
 
 def _read_password(args: argparse.Namespace) -> str | None:
@@ -90,9 +90,9 @@ def _deliver(args: argparse.Namespace) -> int:
 
     from bot.agents.outbox import OutboxDispatcher
     from bot.delivery.worker import dispatcher_options
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    settings = replace(get_settings(), database_url=_database_url(args))
+    settings = replace(get_services().settings, database_url=_database_url(args))
     report = OutboxDispatcher(**dispatcher_options(settings)).deliver_due(limit=args.limite)
     print(f"Avisos enviados: {len(report.delivered)}; pendientes: {len(report.pending)}; "
           f"fallidos: {len(report.failed)}; avisos por correo o plantilla: {len(report.fallbacks)}.")

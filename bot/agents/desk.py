@@ -33,7 +33,7 @@ from bot.agents.permissions import (
 )
 from bot.db import session_scope
 from bot.tickets import repository as tickets_repo
-from bot.tickets.areas import AreaCatalog, load_areas
+from bot.tickets.areas import AreaCatalog, AreasOnDemand
 from bot.tickets.codes import parse_code
 from bot.tickets.models import MAX_DESCRIPTION_CHARS, PRIORITIES, Ticket, TicketEvent, utcnow
 from bot.tickets.repository import EventKind, TicketPurged
@@ -79,7 +79,7 @@ class QueueFilters:
     assignment: str = "todos"  # todos | mios | sin_asignar
     limit: int = 50
     offset: int = 0
-    # Search (issue 15): part of the case code, requester e-mail, ETC (code or part of the name),
+    # Search: part of the case code, requester e-mail, ETC (code or part of the name),
     # free text of the description; sort by a column of SORT_COLUMNS ("" = urgency).
     code: str | None = None
     email: str | None = None
@@ -202,7 +202,7 @@ def normalise_code(code: str) -> str | None:
     return str(parsed) if parsed is not None and parsed.complete else None
 
 
-class AgentDesk:
+class AgentDesk(AreasOnDemand):
     def __init__(
         self,
         *,
@@ -213,12 +213,6 @@ class AgentDesk:
         self.database_url = database_url
         self._areas = areas
         self.clock = clock
-
-    @property
-    def areas(self) -> AreaCatalog:
-        if self._areas is None:
-            self._areas = load_areas()
-        return self._areas
 
     # ------------------------------------------------------------------ queue
     def queue(self, principal: Principal, filters: QueueFilters) -> QueuePage:

@@ -43,17 +43,9 @@ def parse_score(raw) -> int | None:
 
 
 class SatisfactionRecorder:
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self._database_url = database_url
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database_url = database_url
         self.clock = clock
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
 
     def record(self, *, conversation_id: str, code_text: str | None, score) -> str:
         """``guardada`` | ``calificacion_invalida`` | ``caso_no_encontrado`` | ``caso_no_resuelto``."""

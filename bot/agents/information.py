@@ -30,17 +30,9 @@ def check_information(text: str | None) -> tuple[str | None, str | None]:
 
 
 class InformationReplies:
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self._database_url = database_url
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database_url = database_url
         self.clock = clock
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
 
     def submit(self, *, conversation_id: str, code_text: str | None, text: str | None) -> str:
         """``enviada`` | ``vacia`` | ``larga`` | ``caso_no_encontrado`` | ``caso_cerrado``."""

@@ -5,7 +5,7 @@
 - open tickets past their SLA due time;
 - satisfaction average (1–5) and number of answers;
 - notices waiting to reach a conversation, notices by delivery state and failed notices
-  (``fallido``: attempts exhausted; delivery health, issue 13).
+  (``fallido``: attempts exhausted), which tell the health of the delivery.
 
 An ``agente`` gets the figures of its areas; ``coordinador`` and ``admin`` get every area.
 """

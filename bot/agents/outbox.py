@@ -221,17 +221,9 @@ class OutboxDispatcher(Dispatcher):
 class NoticeInbox:
     """The Rasa side: take the notices of a conversation (each one uttered at most once per attempt)."""
 
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self._database_url = database_url
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database_url = database_url
         self.clock = clock
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
 
     def take_by_token(self, *, token: str, conversation_id: str) -> Notice | None:
         """The notice sent with ``trigger_intent``; ``None`` if unknown, already given to the channel

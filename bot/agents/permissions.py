@@ -5,7 +5,7 @@
   a code that does not exist.
 - ``coordinador``: every area; can also reassign a ticket to another agent.
 - ``admin``: manages the agents' accounts and reads the metrics; it works no tickets.
-- ``curador``: reviews the messages the assistant misunderstood (review inbox, issue 15); it works
+- ``curador``: reviews the messages the assistant misunderstood (the review inbox); it works
   no tickets and never sees a case. With areas it sees the review items linked to those areas only.
 
 Within its scope an ``agente`` answers, asks, resolves and transfers only the tickets it holds

@@ -1,4 +1,4 @@
-"""Commands of the catalog feature.
+"""Commands of the catalog.
 
     python -m bot catalogo importar ARCHIVO [--formato csv|json|yaml] [--muestra|--no-muestra]
                                             [--retirar-ausentes] [--simular]
@@ -6,28 +6,25 @@
     python -m bot catalogo noticias ["texto con tema o territorio"]
     python -m bot catalogo verificar-enlaces [--archivo data/catalog/recursos-men.yml] [--salida var]
                                              [--tiempo 15] [--simultaneas 4]
-    python -m bot eventos importar ARCHIVO [...mismas opciones]
-    python -m bot eventos proximos
-    python -m bot eventos avisos [--marcar]
-    python -m bot pares "Soacha" [--indicador desercion] [--nivel total] [--desde 2017 --hasta 2021]
 
 Exit status: 0 done, 1 invalid file (every error is listed; nothing was imported);
 ``verificar-enlaces``: 0 every link works, 3 some link is broken, moved or did not answer (see the report).
+``add_import_command`` gives the encuentros' commands (:mod:`bot.encuentros.cli`) the same ``importar``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Callable
 
-from bot.catalog.models import CONTENT_TYPES, EVENT_TYPES
+from bot.catalog.models import CONTENT_TYPES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     catalog = subparsers.add_parser("catalogo", help="Catálogo de contenidos y herramientas (Quiero aprender)")
     csub = catalog.add_subparsers(dest="catalogo_cmd", metavar="ACCION")
-    _import_parser(csub, "catalogo")
+    add_import_command(csub, "catalogo")
     search = csub.add_parser("buscar", help="Buscar en el catálogo")
     search.add_argument("texto")
     search.add_argument("--tipo", choices=sorted(CONTENT_TYPES))
@@ -47,27 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     links.add_argument("--simultaneas", type=int, default=4, help="solicitudes a la vez")
     links.set_defaults(func=_cmd_check_links)
 
-    events = subparsers.add_parser("eventos", help="Encuentros, talleres y sesiones de la Escuela")
-    esub = events.add_subparsers(dest="eventos_cmd", metavar="ACCION")
-    _import_parser(esub, "eventos")
-    upcoming = esub.add_parser("proximos", help="Próximos eventos")
-    upcoming.add_argument("--tipo", choices=sorted(EVENT_TYPES))
-    upcoming.set_defaults(func=_cmd_upcoming)
-    notices = esub.add_parser("avisos", help="Lista (JSON) de suscripciones con un encuentro nuevo; el envío lo "
-                              "hace 'python -m bot avisos trabajar'")
-    notices.add_argument("--marcar", action="store_true", help="marcarlos como enviados")
-    notices.set_defaults(func=_cmd_notices)
 
-    peers = subparsers.add_parser("pares", help="Secretarías parecidas que mejoraron un indicador")
-    peers.add_argument("etc", help="nombre de la secretaría / ETC")
-    peers.add_argument("--indicador", default="desercion")
-    peers.add_argument("--nivel", default="total")
-    peers.add_argument("--desde", type=int, help="año base")
-    peers.add_argument("--hasta", type=int, help="año final")
-    peers.set_defaults(func=_cmd_peers)
-
-
-def _import_parser(sub: argparse._SubParsersAction, kind: str) -> None:
+def add_import_command(
+    sub: argparse._SubParsersAction, kind: str, after: Callable[[], None] | None = None
+) -> None:
+    """``importar ARCHIVO`` for ``kind`` (``catalogo`` or ``eventos``); ``after`` runs once the rows are stored."""
     p = sub.add_parser("importar", help=f"Importar un archivo CSV/JSON/YAML de {kind}")
     p.add_argument("archivo")
     p.add_argument("--formato", choices=["csv", "json", "yaml", "yml"])
@@ -76,7 +57,7 @@ def _import_parser(sub: argparse._SubParsersAction, kind: str) -> None:
     sample.add_argument("--no-muestra", dest="muestra", action="store_false", help="datos oficiales")
     p.add_argument("--retirar-ausentes", action="store_true", help="desactivar lo que no esté en el archivo")
     p.add_argument("--simular", action="store_true", help="validar y contar sin guardar")
-    p.set_defaults(func=_cmd_import, kind=kind)
+    p.set_defaults(func=_cmd_import, kind=kind, after_import=after)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -109,20 +90,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
         f"{prefix}{args.kind}: {result.total} registros — {result.created} nuevos, {result.updated} actualizados, "
         f"{result.unchanged} sin cambios, {result.retired} retirados."
     )
-    if args.kind == "eventos" and not result.dry_run:
-        from bot.catalog.models import utcnow
-        from bot.delivery.encuentros import plan_notices
-
-        with session_scope() as session:  # the sender (python -m bot avisos trabajar) sends them
-            planned = plan_notices(session, now=utcnow())
-        print(f"Avisos a suscriptores puestos en cola: {planned}.")
+    if args.after_import is not None and not result.dry_run:
+        args.after_import()
     return 0
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from bot.catalog.search import CatalogSearchService
+    from bot.services import get_services
 
-    page = CatalogSearchService().search(
+    page = get_services().catalog.search(
         args.texto, tipo=args.tipo, tema=args.tema, offset=args.desde, limit=args.cuantos
     )
     if page.corrections:
@@ -139,10 +115,10 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_news(args: argparse.Namespace) -> int:
     from bot.catalog.resources import latest_news, parse_news_request
-    from bot.catalog.search import CatalogSearchService
+    from bot.services import get_services
 
     request = parse_news_request(args.texto)
-    news = latest_news(CatalogSearchService().index().entries, topics=request.topics, territory=request.territory)
+    news = latest_news(get_services().catalog.index().entries, topics=request.topics, territory=request.territory)
     print(f"Filtros: temas={list(request.topics) or '-'} territorio={request.territory or '-'}; {len(news)} noticia(s)")
     for e in news:
         print(f"- {e.published_on or 'sin fecha'}  {e.title}\n  {e.url}")
@@ -161,71 +137,3 @@ def _cmd_check_links(args: argparse.Namespace) -> int:
     print(f"{len(results) - len(bad)} funcionan, {len(bad)} rotos, movidos o sin respuesta.")
     print(f"Informe: {md} (y {csv_path.name})")
     return 3 if bad else 0
-
-
-def _cmd_upcoming(args: argparse.Namespace) -> int:
-    from bot.catalog.events import EventService
-
-    events = EventService().upcoming(limit=10, tipo=args.tipo)
-    if not events:
-        print("No hay eventos programados.")
-    for e in events:
-        print(f"- {e.when_text} (hora de Colombia) — {e.title} [{e.mode_label}]")
-    return 0
-
-
-def _cmd_notices(args: argparse.Namespace) -> int:
-    from bot.catalog.models import utcnow
-    from bot.catalog.subscriptions import due_notifications, mark_notified
-    from bot.db import session_scope
-
-    now = utcnow()
-    with session_scope() as session:
-        notices = due_notifications(session, now=now)
-        print(
-            json.dumps(
-                [{"canal": n.channel, "conversacion": n.conversation_id, "evento": n.event.key} for n in notices],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        if args.marcar:
-            mark_notified(session, [n.subscription_id for n in notices], when=now)
-    return 0
-
-
-def _cmd_peers(args: argparse.Namespace) -> int:
-    from bot.catalog.peers import PeerFinder
-    from bot.formatting import format_number
-
-    finder = PeerFinder()
-    etc = finder.resolve(args.etc)
-    result = finder.find(etc, indicator=args.indicador, level=args.nivel, base_year=args.desde, end_year=args.hasta)
-    print(f"Estado: {result.status}")
-    if etc:
-        print(f"ETC: {etc.name} ({etc.kind}, {etc.department_name}, {etc.region or 'sin región'})")
-    crit = result.criteria
-    if crit:
-        if result.requested_period:
-            a, b = result.requested_period
-            print(
-                f"Entre {a} y {b} ninguna de las {result.requested_candidates} parecidas mejoró; se muestra otro periodo."
-            )
-        print(f"Periodo: {crit.base_year}–{crit.end_year}; {result.indicator_name} ({result.level})")
-        print(
-            f"Su ETC: {format_number(result.user_base)} → {format_number(result.user_end)} "
-            f"(mejora {format_number(result.user_improvement)})"
-        )
-        print(
-            f"Criterios: población 5–16 en {crit.base_year} entre {format_number(crit.population_min, 0)} y "
-            f"{format_number(crit.population_max, 0)}; valor inicial entre {format_number(crit.baseline_min)} y "
-            f"{format_number(crit.baseline_max)}; región: {crit.region or 'cualquiera'}; relajados: {crit.relaxed or '-'}"
-        )
-        print(f"Parecidas con datos: {result.candidates}; mejoraron: {result.improved}")
-    for p in result.peers:
-        print(
-            f"  - {p.etc.name} ({p.etc.department_name}): {format_number(p.base_value)} → "
-            f"{format_number(p.end_value)} (mejora {format_number(p.improvement)} puntos)"
-        )
-    print(f"Fuente: {result.source}")
-    return 0

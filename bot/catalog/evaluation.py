@@ -1,4 +1,4 @@
-"""Search quality of the catalog (issue 16): MRR and nDCG@5 over labelled queries.
+"""Search quality of the catalog: MRR and nDCG@5 over labelled queries.
 
 Query file format (``tests/eval/frozen/catalog_queries.yml``, written by someone who has not seen
 the ranking code; never tune on it)::

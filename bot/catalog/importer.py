@@ -43,16 +43,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.catalog.models import (
-    CONTENT_TYPES,
-    EVENT_MODES,
-    EVENT_TYPES,
-    CatalogEvent,
-    CatalogItem,
-    CatalogItemTheme,
-    as_utc,
-    utcnow,
-)
+from bot.catalog.models import CONTENT_TYPES, CatalogItem, CatalogItemTheme
+from bot.db import as_utc, utcnow
+from bot.encuentros.models import EVENT_MODES, EVENT_TYPES, CatalogEvent
 from bot.text import strip_accents
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -337,7 +330,7 @@ CATALOG_ALIASES = {
     "evidencia": "evidencia", "territorios": "territorios", "territorio": "territorios",
 }  # fmt: skip
 
-# The MEN resources file (issue 16): exactly the fields of its SOURCES.md, plus optional territories.
+# The MEN resources file: exactly the fields of its SOURCES.md, plus optional territories.
 MEN_RESOURCE_ALIASES = {
     "id": "clave", "titulo": "titulo", "tipo": "tipo", "temas": "temas", "descripcion": "resumen",
     "url": "url", "fuente_consultada": "fecha_publicacion", "evidencia": "evidencia",
@@ -386,7 +379,7 @@ def _parse_catalog(rec: dict[str, Any], ctx: dict[str, Any], valid: frozenset[st
 
 def _territories(rec: dict[str, Any], title: str) -> list[str]:
     """Given ``territorios``, or else those that the title or description name."""
-    from bot.catalog.places import territories_in
+    from bot.catalog.topics import territories_in
 
     given = _list(rec.get("territorios"))
     if given:
@@ -395,7 +388,7 @@ def _territories(rec: dict[str, Any], title: str) -> list[str]:
 
 
 def _topics(value: Any) -> list[str]:
-    from bot.catalog.places import load_topics
+    from bot.catalog.topics import load_topics
 
     known = load_topics()
     slugs = [_norm_name(v) for v in _list(value)]
@@ -424,7 +417,7 @@ def _required_url(value: Any) -> str:
 
 def _parse_men_resource(rec: dict[str, Any], ctx: dict[str, Any], valid: frozenset[str]) -> dict[str, Any]:
     """One entry of the MEN resources file; ``url`` is stored exactly as written."""
-    from bot.catalog.places import load_topics
+    from bot.catalog.topics import load_topics
 
     p = ctx["parser"]
     title = p("titulo", lambda: _text(rec.get("titulo"), 300, required=True), "")
@@ -637,7 +630,7 @@ def import_file(
 def retire_placeholders(session: Session) -> int:
     """Deactivate the sample entries without a link once the catalog holds real entries with one.
 
-    A placeholder is never shown next to the MEN's real resources (issue 16).
+    A placeholder is never shown next to the MEN's real resources.
     """
     items = list(session.execute(select(CatalogItem).where(CatalogItem.active.is_(True))).scalars())
     if not any(i.url and not i.is_sample for i in items):

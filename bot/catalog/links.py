@@ -1,4 +1,4 @@
-"""Link checker of the catalog (issue 16): ``python -m bot catalogo verificar-enlaces``.
+"""Link checker of the catalog: ``python -m bot catalogo verificar-enlaces``.
 
 For every URL: a ``HEAD`` request, then a ``GET`` when the server refuses or fails ``HEAD`` (many
 sites answer 403/405 to it); redirects are followed and reported with their chain; each request has

@@ -1,12 +1,10 @@
-"""Tables of the catalog feature: contents and tools, events (encuentros) and event subscriptions.
+"""Tables of the catalog: contents, tools and news of the MEN, with their themes.
 
-Managed by Alembic (revision ``catalog_0001``, branch ``catalog``). Times are stored in UTC
-(naive in SQLite, aware in PostgreSQL); :func:`as_utc` normalises what comes back.
+Managed by Alembic (revisions ``catalog_0001`` and ``catalog_0002``, branch ``catalog``; the same
+branch creates the encuentros' tables of :mod:`bot.encuentros.models`). Times are stored in UTC.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
@@ -15,7 +13,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -23,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from bot.db import Base
+from bot.db import Base, utcnow
 
 # Content types: code -> label. The first seven are those of the Escuela Virtual ("Quiero
 # aprender"); the last four describe what the starter catalog really holds (sections, micrositios,
@@ -40,40 +37,11 @@ CONTENT_TYPES: dict[str, str] = {
     "micrositio": "Micrositio",
     "programa": "Programa",
     "publicacion": "Publicación",
-    # Types of the MEN resources file (data/catalog/recursos-men.yml, issue 16).
+    # Types of the MEN resources file (data/catalog/recursos-men.yml).
     "norma": "Norma",
     "datos": "Datos",
     "noticia": "Noticia",
 }
-
-EVENT_TYPES: dict[str, str] = {
-    "encuentro_secretarios": "Encuentro de secretarios y secretarias",
-    "encuentro_regional": "Encuentro regional",
-    "taller": "Taller",
-    "sesion_virtual": "Sesión virtual",
-    "otro": "Evento",
-}
-
-EVENT_MODES: dict[str, str] = {
-    "presencial": "Presencial",
-    "virtual": "Virtual",
-    "hibrida": "Híbrida",
-}
-
-SUBSCRIPTION_TOPICS = ("encuentros",)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """An aware UTC datetime from what the database returns (SQLite drops the zone)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 class CatalogItem(Base):
@@ -91,7 +59,7 @@ class CatalogItem(Base):
     published_on = Column(Date, nullable=True)
     tags = Column(JSON, nullable=False, default=list)
     source = Column(String(500), nullable=False, default="")
-    # Issue 16: the short quote that shows what the page is, the file's own topics (slugs of
+    # The short quote that shows what the page is, the file's own topics (slugs of
     # data/catalog/temas.yml) and the territories the entry names (bot/places.py).
     evidence = Column(Text, nullable=False, default="", server_default="")
     topics = Column(JSON, nullable=False, default=list, server_default="[]")
@@ -121,57 +89,4 @@ class CatalogItemTheme(Base):
     area_code = Column(String(20), nullable=False, index=True)
 
 
-class CatalogEvent(Base):
-    """An encuentro, taller or virtual session of the Escuela."""
-
-    __tablename__ = "catalog_events"
-    __table_args__ = (Index("ix_catalog_events_active_starts", "active", "starts_at"),)
-
-    id = Column(Integer, primary_key=True)
-    key = Column(String(120), nullable=False, unique=True)
-    title = Column(String(300), nullable=False)
-    summary = Column(Text, nullable=False, default="")
-    type = Column(String(40), nullable=False)
-    mode = Column(String(20), nullable=False)
-    starts_at = Column(DateTime(timezone=True), nullable=False)
-    ends_at = Column(DateTime(timezone=True), nullable=True)
-    place = Column(String(300), nullable=False, default="")
-    audience = Column(String(300), nullable=False, default="")
-    registration_url = Column(String(1000), nullable=False, default="")
-    recording_url = Column(String(1000), nullable=False, default="")
-    themes = Column(JSON, nullable=False, default=list)
-    is_sample = Column(Boolean, nullable=False, default=False)
-    active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
-
-
-class EventSubscription(Base):
-    """A conversation that asked to be told about the next encuentro.
-
-    Only the channel and the channel's conversation id are stored: no name, phone or e-mail.
-    Cancelling deletes the row.
-    """
-
-    __tablename__ = "catalog_event_subscriptions"
-    __table_args__ = (UniqueConstraint("channel", "conversation_id", "topic"),)
-
-    id = Column(Integer, primary_key=True)
-    channel = Column(String(40), nullable=False)
-    conversation_id = Column(String(200), nullable=False)
-    topic = Column(String(40), nullable=False, default="encuentros")
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    notified_at = Column(DateTime(timezone=True), nullable=True)
-
-
-__all__ = [
-    "CONTENT_TYPES",
-    "EVENT_MODES",
-    "EVENT_TYPES",
-    "CatalogEvent",
-    "CatalogItem",
-    "CatalogItemTheme",
-    "EventSubscription",
-    "as_utc",
-    "utcnow",
-]
+__all__ = ["CONTENT_TYPES", "CatalogItem", "CatalogItemTheme"]

@@ -1,4 +1,4 @@
-"""How a catalog entry is shown (issue 16): which response of domain.yml and with which values.
+"""How a catalog entry is shown: which response of domain.yml and with which values.
 
 Every sentence is in ``domain.yml`` (catalog section); this module only chooses among them:
 

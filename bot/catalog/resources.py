@@ -1,4 +1,4 @@
-"""The MEN's real resources in conversation (issue 16): news of the sector, and the entries related
+"""The MEN's real resources in conversation: news of the sector, and the entries related
 to the programmes and systems that an answer mentions.
 
 * :func:`latest_news` — ``noticia`` entries, newest first (undated ones last), optionally only those
@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 from bot.catalog.analysis import fold_plural, words
-from bot.catalog.places import territories_in, topics_in
 from bot.catalog.search import CatalogEntry
+from bot.catalog.topics import territories_in, topics_in
 from bot.settings import PROJECT_ROOT
 
 PROGRAMS_FILE = PROJECT_ROOT / "data" / "catalog" / "programas.yml"

@@ -283,7 +283,7 @@ class CatalogIndex:
 
 
 class FtsCatalogIndex(CatalogIndex):
-    """The same search with SQLite FTS5's BM25 as the scoring engine (issue 14).
+    """The same search with SQLite FTS5's BM25 as the scoring engine.
 
     The documents are the Spanish analysis of :class:`CatalogIndex` (accents folded, plurals folded,
     Snowball stems), one FTS5 column per field, ranked with ``bm25()`` and the field weights of
@@ -348,7 +348,7 @@ def engine_from_env() -> str:
 
 
 def _topic_name(slug: str) -> str:
-    from bot.catalog.places import topic_name
+    from bot.catalog.topics import topic_name
 
     return topic_name(slug)
 

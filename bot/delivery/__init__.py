@@ -1,4 +1,4 @@
-"""Delivery of every outgoing notice, with states the people involved can trust (issue 13).
+"""Delivery of every outgoing notice, with states the people involved can trust.
 
 Notices: an agent's reply, request for information or resolution (``ticket_outbox``, bot/agents)
 and the notice that an encuentro was published (``event_notices``, one row per subscriber).

@@ -31,21 +31,13 @@ LEASE_SECONDS = 120
 
 
 class MessageStore:
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow,
                  max_attempts: int = 50, backoff_seconds: float = 5.0, backoff_max_seconds: float = 300.0) -> None:
-        self._database_url = database_url
+        self.database_url = database_url
         self.clock = clock
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.backoff_max_seconds = backoff_max_seconds
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
 
     def store(self, *, channel: str, external_id: str, sender: str, payload: dict[str, Any]) -> bool:
         """True when stored now; False when this message was stored before (a re-delivery)."""

@@ -54,27 +54,11 @@ def _by_token(session: Session, token: str):
 
 
 class Receipts:
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow,
                  config: DeliveryConfig | None = None) -> None:
-        self._database_url = database_url
+        self.database_url = database_url
         self.clock = clock
-        self._config = config
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
-
-    @property
-    def config(self) -> DeliveryConfig:
-        if self._config is None:
-            from bot.settings import get_settings
-
-            self._config = DeliveryConfig.from_settings(get_settings())
-        return self._config
+        self.config = config or DeliveryConfig()
 
     def record_sent(self, token: str, message_id: str | None = None) -> bool:
         if not token:

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Senders:
     agents: Any  # bot.agents.outbox.OutboxDispatcher
-    encuentros: Any  # bot.delivery.encuentros.EventNoticeDispatcher
+    encuentros: Any  # bot.encuentros.notices.EventNoticeDispatcher
     config: DeliveryConfig
     inbox: Any = None  # bot.delivery.inbox.MessageStore (purge of processed incoming messages)
 
@@ -48,16 +48,13 @@ def dispatcher_options(settings, *, notifier: RasaNotifier | None = None, clock=
     }
 
 
-def build_senders(settings=None, *, notifier: RasaNotifier | None = None, clock=None) -> Senders:
+def build_senders(settings, *, notifier: RasaNotifier | None = None, clock=None) -> Senders:
     from bot.agents.outbox import OutboxDispatcher
-    from bot.delivery.encuentros import EventNoticeDispatcher
-    from bot.settings import get_settings
+    from bot.delivery.inbox import MessageStore
+    from bot.encuentros.notices import EventNoticeDispatcher
 
-    settings = settings or get_settings()
     common = dispatcher_options(settings, notifier=notifier, clock=clock)
     config = common["config"]
-    from bot.delivery.inbox import MessageStore
-
     return Senders(agents=OutboxDispatcher(**common), encuentros=EventNoticeDispatcher(**common), config=config,
                    inbox=MessageStore(database_url=settings.database_url))
 
@@ -102,7 +99,9 @@ def work(senders: Senders, *, interval: float, once: bool = False, stop: threadi
 
 def _cmd_work(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    senders = build_senders()
+    from bot.services import get_services
+
+    senders = build_senders(get_services().settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

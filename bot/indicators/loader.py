@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from bot.db import get_engine
 from bot.indicators import models as m
-from bot.indicators.catalog import column_map
+from bot.indicators.definitions import column_map
 from bot.indicators.quality import Issue, run_checks
 from bot.indicators.sources import (
     DEFAULT_DATA_DIR,

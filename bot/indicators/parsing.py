@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.indicators.catalog import parse_indicator, parse_level
+from bot.indicators.definitions import parse_indicator, parse_level
 from bot.text import fold
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d{2})\b")

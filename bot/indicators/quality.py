@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from bot.indicators.catalog import ALL_LEVELS, INDICATORS, PERCENT, column_map
+from bot.indicators.definitions import ALL_LEVELS, INDICATORS, PERCENT, column_map
 from bot.indicators.sources import Record
 
 IDENTITY_TOLERANCE = 1.0  # percentage points

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bot.indicators.catalog import AMBIGUOUS_INDICATOR_WORDS, IndicatorMatch, parse_indicator, parse_level
+from bot.indicators.definitions import AMBIGUOUS_INDICATOR_WORDS, IndicatorMatch, parse_indicator, parse_level
 from bot.indicators.parsing import RankingRequest, parse_ranking, parse_year
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, NOT_PLACE_WORDS, Mention, PlaceResolver, Resolution
 from bot.text import fold as normalize

@@ -17,7 +17,8 @@ from sqlalchemy import and_, func, select
 from bot.db import get_engine
 from bot.formatting import format_number
 from bot.indicators import models as m
-from bot.indicators.catalog import (
+from bot.indicators.charts import Line, render_lines
+from bot.indicators.definitions import (
     INDICATORS,
     LEVELS,
     TOTAL,
@@ -27,7 +28,6 @@ from bot.indicators.catalog import (
     indicator_label,
     source_text,
 )
-from bot.indicators.charts import Line, render_lines
 from bot.indicators.quality import is_implausible, is_impossible, looks_like_proportions, to_percentages
 from bot.indicators.socrata import ETC_DATASET, SocrataClient, SocrataError
 from bot.places import DEPARTAMENTO, ETC, MUNICIPIO, Place, PlaceResolver, Resolution, get_resolver

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from bot.indicators.catalog import column_map
+from bot.indicators.definitions import column_map
 from bot.indicators.sources import parse_value
 from bot.text import strip_accents
 

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.indicators.catalog import INDICATORS, column_map
+from bot.indicators.definitions import INDICATORS, column_map
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "indicators"
 

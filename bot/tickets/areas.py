@@ -70,6 +70,19 @@ def parse_areas(raw: dict) -> AreaCatalog:
     return AreaCatalog(areas=areas)
 
 
+class AreasOnDemand:
+    """For the services that read the MEN areas: ``areas`` is the catalog their constructor got
+    (``self._areas``), or the contract file's, read on first use (:func:`load_areas`)."""
+
+    _areas: AreaCatalog | None = None
+
+    @property
+    def areas(self) -> AreaCatalog:
+        if self._areas is None:
+            self._areas = load_areas()
+        return self._areas
+
+
 @lru_cache(maxsize=4)
 def load_areas(path: Path = AREAS_FILE) -> AreaCatalog:
     """The area catalog (cached per path)."""

@@ -6,8 +6,8 @@
   event; only the retention command redacts event bodies, with a Core statement, and logs it.
 - ``ticket_counters``: one row per year, the source of the readable case number.
 
-``assigned_agent_id`` has no foreign key yet: the agents issue adds the ``agents`` table and the
-constraint in its own revision (``depends_on`` this one).
+``assigned_agent_id`` is a plain column, with no foreign key to ``agents``: that table belongs to the
+agents' Alembic branch, which depends on this one and not the other way round.
 """
 
 from __future__ import annotations
@@ -32,16 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 from sqlalchemy.types import TypeDecorator
 
-from bot.db import Base
+from bot.db import Base, utcnow
 from bot.tickets.workflow import TicketStatus
 
 MAX_DESCRIPTION_CHARS = 5000
 PRIORITIES = ("alta", "media", "baja")
 ACTOR_TYPES = ("usuario", "sistema", "agente")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):
@@ -128,7 +124,7 @@ class Ticket(Base):
         CheckConstraint(_in("priority", PRIORITIES), name="priority"),
         CheckConstraint("routing_confidence >= 0 AND routing_confidence <= 1", name="routing_confidence"),
         Index("ix_tickets_area_status", "area_code", "status"),
-        # Search and sort of the agents' queue (migration review_0001, issue 15); the *_trgm
+        # Search and sort of the agents' queue (migration review_0001); the *_trgm
         # indexes are trigram GIN indexes on PostgreSQL (ILIKE '%…%'), plain indexes on SQLite.
         Index("ix_tickets_priority", "priority"),
         Index("ix_tickets_etc_name", "etc_name"),

@@ -16,7 +16,7 @@ from bot.tickets.workflow import OPEN_STATUSES, TicketStatus, check_transition, 
 
 
 class EventKind:
-    """Values of ``ticket_events.kind`` (the agents issue adds its own with the same style)."""
+    """Values of ``ticket_events.kind`` (the agents add theirs in the same style: :class:`bot.agents.desk.AgentEventKind`)."""
 
     CREADO = "creado"
     CAMBIO_ESTADO = "cambio_estado"

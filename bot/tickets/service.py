@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.db import transaction
 from bot.formatting import format_date, format_datetime
 from bot.tickets import repository as repo
-from bot.tickets.areas import AreaCatalog, load_areas
+from bot.tickets.areas import AreaCatalog, AreasOnDemand
 from bot.tickets.calendar import due_at
 from bot.tickets.codes import parse_code
 from bot.tickets.models import Ticket, utcnow
@@ -142,7 +142,7 @@ def validate_request(request: TicketRequest) -> dict[str, str | None]:
     return {k: c.value for k, c in checks.items()}
 
 
-class TicketService:
+class TicketService(AreasOnDemand):
     def __init__(
         self,
         *,
@@ -170,12 +170,6 @@ class TicketService:
                 raise ValueError("TicketService needs a router or the routing min_confidence")
             self._router = get_router(self._min_confidence)
         return self._router
-
-    @property
-    def areas(self) -> AreaCatalog:
-        if self._areas is None:
-            self._areas = load_areas()
-        return self._areas
 
     @property
     def policy(self) -> PriorityPolicy:

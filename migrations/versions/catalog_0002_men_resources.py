@@ -1,4 +1,4 @@
-"""catalog: evidence, topics and territories of an item (issue 16, the MEN's real resources)
+"""catalog: evidence, topics and territories of an item (the fields of the MEN's real resources file)
 
 Revision ID: catalog_0002
 Revises: catalog_0001

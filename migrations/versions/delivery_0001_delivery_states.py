@@ -1,4 +1,4 @@
-"""delivery: delivery states of every notice, encuentro notices, inbound message store (issue 13)
+"""delivery: delivery states of every notice, encuentro notices, inbound message store
 
 Own branch of the delivery feature (``alembic upgrade heads``); it changes ``ticket_outbox``
 (agents) and points at ``catalog_events`` (catalog), hence ``depends_on``.

@@ -1,4 +1,4 @@
-"""review: role curador, review inbox, routing reviews, dashboard counters, queue search indexes (issue 15)
+"""review: role curador, review inbox, routing reviews, dashboard counters, queue search indexes
 
 Own branch ``review`` (``alembic upgrade heads``); it needs the agents and tickets tables.
 - ``agents.role`` accepts ``curador`` (the check constraint is recreated).

@@ -37,7 +37,8 @@ from bot.migrate import upgrade
 from bot.settings import load_settings
 from bot.tickets.models import utcnow
 from channels.webchat import WebChatOutput
-from tests.unit.agents.conftest import PASSWORD, XSS, build_team, make_ticket
+from tests.db_fixtures import PASSWORD, build_team, make_ticket
+from tests.unit.agents.conftest import XSS
 from webapp.app import create_app
 
 pytestmark = pytest.mark.browser

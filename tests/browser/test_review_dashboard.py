@@ -23,7 +23,7 @@ from bot.agents.security import PasswordHasher
 from bot.migrate import upgrade
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.tickets.models import utcnow
-from tests.unit.agents.conftest import PASSWORD, build_team, make_ticket
+from tests.db_fixtures import PASSWORD, build_team, make_ticket
 from tests.unit.review.conftest import Tracker
 from webapp.app import create_app
 

@@ -14,7 +14,8 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader
 
 from bot.agents.permissions import AgentsError
 from bot.settings import PROJECT_ROOT, Settings
@@ -23,7 +24,15 @@ from webapp.background import run_every
 
 logger = logging.getLogger(__name__)
 
-CONSOLE_DIR = Path(__file__).resolve().parent.parent / "static" / "agentes"
+# The console's pages (templates/agentes/, one layout); their scripts and styles are in static/agentes/.
+PAGES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"), autoescape=True
+)
+CONSOLE_PAGES = {
+    "/agentes": "agentes/casos.html",
+    "/agentes/revision": "agentes/revision.html",
+    "/agentes/tablero": "agentes/tablero.html",
+}
 OPENAPI_FILE = PROJECT_ROOT / "docs" / "openapi-agents.yaml"
 API_PREFIX = "/api/agentes"
 
@@ -43,10 +52,8 @@ def register(app: FastAPI, settings: Settings, services: AgentServices | None = 
     app.include_router(router)
     app.include_router(public_router)
 
-    @app.get("/agentes", include_in_schema=False)
-    async def console() -> FileResponse:
-        return FileResponse(CONSOLE_DIR / "index.html", media_type="text/html",
-                            headers={"Cache-Control": "no-store"})
+    for path, template in CONSOLE_PAGES.items():
+        app.add_api_route(path, _page_route(template), methods=["GET"], include_in_schema=False)
 
     @app.middleware("http")
     async def no_store(request: Request, call_next):
@@ -59,27 +66,29 @@ def register(app: FastAPI, settings: Settings, services: AgentServices | None = 
     register_review(app, settings)
 
 
-# ----------------------------------------------------------------------------- review and dashboard (issue 15)
-REVIEW_PAGES = {"/agentes/revision": "revision.html", "/agentes/tablero": "tablero.html"}
+def _page_route(template: str):
+    """A console page: rendered once from its template (nothing from the request is read)."""
+    html: list[str] = []
+
+    async def serve() -> HTMLResponse:
+        if not html:
+            html.append(PAGES.get_template(template).render())
+        return HTMLResponse(html[0], headers={"Cache-Control": "no-store"})
+
+    return serve
+
+
+# ----------------------------------------------------------------------------- review and dashboard
 
 
 def register_review(app: FastAPI, settings: Settings, services=None) -> None:
-    """Review inbox and dashboard: API, pages, and a background round that reads the new events of
+    """Review inbox and dashboard: API and a background round that reads the new events of
     Rasa's tracker store every ``REVIEW_INGEST_SECONDS`` (0 turns it off)."""
     from webapp.agents.review_api import ReviewServices
     from webapp.agents.review_api import router as review_router
 
     app.state.review = services or ReviewServices.build(settings)
     app.include_router(review_router)
-
-    def page_route(page: str):
-        async def serve() -> FileResponse:  # no parameters: nothing from the request picks the file
-            return FileResponse(CONSOLE_DIR / page, media_type="text/html", headers={"Cache-Control": "no-store"})
-
-        return serve
-
-    for path, page in REVIEW_PAGES.items():
-        app.add_api_route(path, page_route(page), methods=["GET"], include_in_schema=False)
 
     run_every(app, lambda: app.state.review.ingest_seconds, lambda: app.state.review.ingest(),
               "Ronda de lectura del tracker store fallida")

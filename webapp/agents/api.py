@@ -196,7 +196,7 @@ def reopen(codigo: str, body: s.ReasonIn, request: Request, tasks: BackgroundTas
     return _operation(svc.desk.reopen(agent, codigo, body.motivo), tasks, svc)
 
 
-# ----------------------------------------------------------------------------- delivery (issue 13)
+# ----------------------------------------------------------------------------- delivery
 @router.get("/avisos/fallidos", response_model=list[s.FailedNoticeOut],
             summary="Avisos que no llegaron al solicitante (fallido), en las áreas del agente")
 def failed_notices(request: Request, agent: Principal = Depends(current_agent)) -> list[s.FailedNoticeOut]:
@@ -213,7 +213,7 @@ def publish_event(body: s.EventIn, request: Request, tasks: BackgroundTasks,
     from bot.catalog.importer import EVENT_SCHEMA, ImportValidationError, _from_structure, import_rows, validate
     from bot.catalog.themes import area_names
     from bot.db import session_scope
-    from bot.delivery.encuentros import plan_notices
+    from bot.encuentros.notices import plan_notices
 
     svc = services(request)
     record = {k: v for k, v in body.dict().items() if v not in (None, "", [])}

@@ -1,4 +1,4 @@
-"""Review inbox and service dashboard in the agents' API (issue 15).
+"""Review inbox and service dashboard in the agents' API.
 
 - ``/api/agentes/revision/...`` (coordinador, curador): grouped misunderstood messages, decisions,
   routing examples from transfers, export to the training data, ingestion on demand.

@@ -26,7 +26,7 @@ class AgentServices:
     metrics_token: str = ""
     retry_seconds: int = 0
     receipts: Receipts | None = None
-    encuentros: object = None  # bot.delivery.encuentros.EventNoticeDispatcher
+    encuentros: object = None  # bot.encuentros.notices.EventNoticeDispatcher
 
     @classmethod
     def build(
@@ -39,8 +39,8 @@ class AgentServices:
         notifier: RasaNotifier | None = None,
     ) -> AgentServices:
         from bot.delivery.core import DeliveryConfig
-        from bot.delivery.encuentros import EventNoticeDispatcher
         from bot.delivery.worker import dispatcher_options
+        from bot.encuentros.notices import EventNoticeDispatcher
 
         url = settings.database_url
         options = dispatcher_options(settings, notifier=notifier, clock=clock)

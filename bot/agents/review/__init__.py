@@ -1,4 +1,4 @@
-"""Learning from real conversations (issue 15): the review inbox, routing reviews and the dashboard.
+"""Learning from real conversations: the review inbox, routing reviews and the dashboard.
 
 Modules:
 - ``models``: tables (Alembic revision ``review_0001``).

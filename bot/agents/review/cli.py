@@ -12,9 +12,9 @@ import argparse
 
 
 def _settings(args: argparse.Namespace):
-    from bot.settings import get_settings
+    from bot.services import get_services
 
-    return get_settings()
+    return get_services().settings
 
 
 def _ingest(args: argparse.Namespace) -> int:

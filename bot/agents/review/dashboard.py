@@ -26,7 +26,7 @@ from bot.agents.permissions import Principal, Role, require_role
 from bot.agents.review.ingest import BOGOTA, FALLBACK_INTENT
 from bot.agents.review.models import DashboardCount, ReviewGroup
 from bot.db import session_scope
-from bot.tickets.areas import AreaCatalog, load_areas
+from bot.tickets.areas import AreaCatalog, AreasOnDemand
 from bot.tickets.models import Ticket, utcnow
 from bot.tickets.workflow import OPEN_STATUSES, TicketStatus
 
@@ -64,18 +64,12 @@ def require_dashboard(principal: Principal) -> None:
     require_role(principal, Role.COORDINADOR, Role.ADMIN)
 
 
-class Dashboard:
+class Dashboard(AreasOnDemand):
     def __init__(self, *, database_url: str, areas: AreaCatalog | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.database_url = database_url
         self._areas = areas
         self.clock = clock
-
-    @property
-    def areas(self) -> AreaCatalog:
-        if self._areas is None:
-            self._areas = load_areas()
-        return self._areas
 
     def collect(self, principal: Principal, f: DashboardFilters) -> dict:
         require_dashboard(principal)

@@ -49,13 +49,13 @@ SKIPPED_DUPLICATE = "(ya estaba en los datos de entrenamiento)"
 SKIPPED_FROZEN = "(parecido a un conjunto de evaluación congelado)"
 NLU_HEADER = (
     'version: "3.1"\n'
-    "# Ejemplos revisados por curadores del MEN a partir de conversaciones reales (issue 15).\n"
+    "# Ejemplos revisados por curadores del MEN a partir de conversaciones reales.\n"
     "# Los escribe `python -m bot revision exportar` (o el botón Exportar de la bandeja de revisión);\n"
     "# cada bloque indica la fecha y quién lo revisó. No se duplican ejemplos existentes.\n"
     "nlu:\n"
 )
 ROUTING_HEADER = (
-    "# Ejemplos de enrutamiento revisados: casos que un agente transfirió a otra área (issue 15).\n"
+    "# Ejemplos de enrutamiento revisados: casos que un agente transfirió a otra área.\n"
     "# Los escribe `python -m bot revision exportar`; cada bloque indica la fecha y quién lo revisó.\n"
     "examples:\n"
 )

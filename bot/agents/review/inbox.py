@@ -25,7 +25,7 @@ from bot.agents.review.intents import OUT_OF_SCOPE, IntentCatalog, load_intents
 from bot.agents.review.masking import has_mask
 from bot.agents.review.models import ReviewGroup, ReviewItem, RoutingReview
 from bot.db import session_scope
-from bot.tickets.areas import AreaCatalog, load_areas
+from bot.tickets.areas import AreaCatalog, AreasOnDemand
 from bot.tickets.models import utcnow
 from bot.tickets.validation import clean_text
 
@@ -98,7 +98,7 @@ def require_reviewer(principal: Principal) -> None:
         raise Forbidden("rol_sin_permiso")
 
 
-class ReviewInbox:
+class ReviewInbox(AreasOnDemand):
     def __init__(
         self,
         *,
@@ -117,12 +117,6 @@ class ReviewInbox:
         if self._intents is None:
             self._intents = load_intents()
         return self._intents
-
-    @property
-    def areas(self) -> AreaCatalog:
-        if self._areas is None:
-            self._areas = load_areas()
-        return self._areas
 
     # ------------------------------------------------------------------ groups
     @staticmethod

@@ -7,7 +7,7 @@
       - texto de una consulta
       - ...
 
-``data/routing/examples/revisado.yml`` (examples accepted in the review inbox, issue 15) has no
+``data/routing/examples/revisado.yml`` (examples accepted in the review inbox) has no
 top-level ``area``; its ``examples`` are ``{text, area}`` pairs.
 
 ``tests/routing_holdout.yml`` (held-out, written separately) is a list of ``{text, area}``.

@@ -1,5 +1,5 @@
-"""Fixtures of the catalog tests: a fresh SQLite database per test, the MEN's real resources (what
-`python -m bot preparar` loads) and, for the project's own format, the former placeholder sample."""
+"""Fixtures of the catalog tests: on the migrated database of each test (tests/db_fixtures.py), the
+MEN's real resources (what `python -m bot preparar` loads) and, for the project's own format, the former placeholder sample."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.catalog.importer import import_file
 from bot.catalog.search import CatalogSearchService
 from bot.catalog.themes import area_names
-from bot.db import Base, get_engine, session_scope
-from bot.delivery import models as delivery_models  # noqa: F401  (encuentro notices planned on import)
+from bot.db import session_scope
 from bot.settings import PROJECT_ROOT
 
 STARTER_CATALOG = PROJECT_ROOT / "data" / "catalog" / "recursos-men.yml"
@@ -21,13 +19,6 @@ SAMPLE_CATALOG = Path(__file__).parent / "fixtures" / "catalogo_muestra.yml"  # 
 STARTER_EVENTS = PROJECT_ROOT / "data" / "catalog" / "eventos_inicial.yml"
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc)  # domingo 1 de marzo de 2026, 10:00 a. m. en Bogotá
-
-
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    Base.metadata.create_all(get_engine(url))
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +55,6 @@ def search(catalog_db, areas) -> CatalogSearchService:
 @pytest.fixture(autouse=True)
 def _places_of_the_loaded_data(resolver, monkeypatch):
     """Territories come from the one place resolver, built here on the real MEN data."""
-    from bot.catalog import places
+    from bot.catalog import topics
 
-    monkeypatch.setattr(places, "_default_resolver", lambda: resolver)
+    monkeypatch.setattr(topics, "_default_resolver", lambda: resolver)

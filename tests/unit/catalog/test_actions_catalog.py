@@ -19,11 +19,11 @@ from actions.catalog import (
     ActionVerMasContenido,
     ValidateParesForm,
 )
-from bot.catalog.events import EventService
-from bot.catalog.models import CatalogEvent
-from bot.catalog.peers import CsvPeerData, PeerFinder
-from bot.catalog.subscriptions import SubscriptionService
 from bot.db import session_scope
+from bot.encuentros.events import EventService
+from bot.encuentros.models import CatalogEvent
+from bot.encuentros.subscriptions import SubscriptionService
+from bot.peers.finder import CsvPeerData, PeerFinder
 
 from .conftest import NOW
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.catalog.importer import ImportValidationError, RowError, import_file
-from bot.catalog.models import CatalogEvent, CatalogItem
+from bot.catalog.models import CatalogItem
 from bot.db import session_scope
+from bot.encuentros.models import CatalogEvent
 
 from .conftest import SAMPLE_CATALOG, STARTER_EVENTS
 

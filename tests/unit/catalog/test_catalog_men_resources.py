@@ -21,14 +21,15 @@ from actions.catalog import (
 )
 from bot.catalog.importer import ImportValidationError, import_file
 from bot.catalog.models import CatalogItem
-from bot.catalog.places import territories_in, topics_in
 from bot.catalog.present import item_response, item_values, site_of
 from bot.catalog.resources import latest_news, parse_news_request, programs_in, related_resources
 from bot.catalog.search import CatalogEntry
+from bot.catalog.topics import territories_in, topics_in
 from bot.db import session_scope
 from bot.prepare import STARTER_CATALOG as PREPARE_CATALOG
 from bot.settings import PROJECT_ROOT
 
+from ..conftest import make_services
 from .conftest import SAMPLE_CATALOG, STARTER_CATALOG
 
 # sha256 of shared/data/catalog/recursos-men.yml as delivered (the project keeps an unchanged copy).
@@ -275,7 +276,8 @@ def test_faq_answer_offers_resources_when_the_question_names_a_programme(search,
     from actions.core import ActionResponderFaq
     from bot.clarify import load_labels
 
-    monkeypatch.setitem(catalog_actions._services, "search", search)
+    services = make_services(catalog=search)
+    monkeypatch.setattr(catalog_actions, "get_services", lambda: services)
     latest = {
         "text": "¿la escuela virtual tiene algo del PAE?",
         "intent": {"name": "faq", "confidence": 0.9},

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, inspect
 
 from bot.catalog import models
+from bot.encuentros import models as _encuentros_models  # noqa: F401  (its tables are on the catalog branch)
 from bot.settings import PROJECT_ROOT
 
 REVISIONS = sorted((PROJECT_ROOT / "migrations" / "versions").glob("catalog_*.py"))

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.catalog import models
-from bot.catalog.events import EventService
 from bot.catalog.importer import import_file
 from bot.catalog.search import CatalogSearchService
-from bot.catalog.subscriptions import SubscriptionService, due_notifications
 from bot.db import get_engine, session_scope
+from bot.encuentros import models as encuentros_models
+from bot.encuentros.events import EventService
+from bot.encuentros.subscriptions import SubscriptionService, due_notifications
 
 from .conftest import STARTER_CATALOG
 
@@ -23,8 +24,8 @@ DATABASE = "catalog"
 CATALOG_TABLES = [
     models.CatalogItem.__table__,
     models.CatalogItemTheme.__table__,
-    models.CatalogEvent.__table__,
-    models.EventSubscription.__table__,
+    encuentros_models.CatalogEvent.__table__,
+    encuentros_models.EventSubscription.__table__,
 ]
 
 

@@ -18,7 +18,7 @@ from bot.tickets.models import Ticket, utcnow
 from channels.webchat import WebChatOutput
 from channels.whatsapp import WhatsAppInput
 from channels.whatsapp_api import sign
-from tests.unit.agents.conftest import make_ticket
+from tests.db_fixtures import make_ticket
 
 SECRET = "app-secret-for-tests"
 USER = "573001112233"

@@ -1,11 +1,10 @@
-"""Fixtures of the delivery tests (issue 13): a migrated SQLite database, a real SMTP server in the
-process (aiosmtpd), a fake WhatsApp Cloud API and a fake Rasa that runs the real action
+"""Fixtures of the delivery tests (the database, the agents' team and the clock come from
+tests/db_fixtures.py): a real SMTP server in the process (aiosmtpd), a fake WhatsApp Cloud API and a fake Rasa that runs the real action
 ``action_entregar_aviso`` — all on 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,47 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from bot.migrate import upgrade
-from tests.unit.agents.conftest import Clock, build_team
-from tests.unit.agents.conftest import make_ticket as make_ticket  # noqa: PLC0414 - re-exported for the tests
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("delivery-template") / "app.db"
-    upgrade(f"sqlite:///{path}")
-    return str(path)
-
-
-@pytest.fixture
-def db_url(tmp_path, migrated_template) -> str:
-    path = tmp_path / "app.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="session")
-def hasher():
-    from bot.agents.security import PasswordHasher
-
-    return PasswordHasher(rounds=4)
-
-
-@pytest.fixture
-def team(db_url, hasher, clock):
-    return build_team(db_url, hasher, clock)
-
-
-@pytest.fixture
-def desk(db_url, clock):
-    from bot.agents.desk import AgentDesk
-
-    return AgentDesk(database_url=db_url, clock=clock)
+from tests.db_fixtures import make_ticket as make_ticket  # noqa: PLC0414 - re-exported for the tests
 
 
 # ----------------------------------------------------------------------------- HTTP helpers

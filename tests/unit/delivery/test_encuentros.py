@@ -13,12 +13,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from bot.catalog.models import CatalogEvent, EventSubscription
-from bot.catalog.subscriptions import SubscriptionService
 from bot.db import session_scope
 from bot.delivery.core import DeliveryConfig, RasaNotifier
-from bot.delivery.encuentros import EventNoticeDispatcher, plan_notices
 from bot.delivery.models import EventNotice
+from bot.encuentros.models import CatalogEvent, EventSubscription
+from bot.encuentros.notices import EventNoticeDispatcher, plan_notices
+from bot.encuentros.subscriptions import SubscriptionService
 from bot.settings import PROJECT_ROOT
 from bot.tickets.models import utcnow
 

@@ -9,8 +9,8 @@ from bot.cli import main
 from bot.indicators import models as m
 from bot.indicators.loader import load
 from bot.indicators.service import IndicatorService
+from tests.db_fixtures import postgres_database
 
-from ..conftest import postgres_database
 from .conftest import DATA_DIR
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import get_engine
 from bot.indicators import models as m
-from bot.indicators.catalog import column_map
+from bot.indicators.definitions import column_map
 
 from .conftest import DATA_DIR
 

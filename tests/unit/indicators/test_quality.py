@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.db import get_engine
 from bot.indicators import models as m
-from bot.indicators.catalog import column_map
+from bot.indicators.definitions import column_map
 from bot.indicators.quality import run_checks
 from bot.indicators.sources import Record, SourceFile
 

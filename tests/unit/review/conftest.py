@@ -1,50 +1,19 @@
-"""Fixtures of the review inbox tests: a migrated app database (SQLite copy of a template), a
-Rasa tracker store written in Rasa 3.6's ``events`` format, the agents of the agents tests plus two
+"""Fixtures of the review inbox tests (the migrated database, the clock and the agents' team come from
+tests/db_fixtures.py): a Rasa tracker store written in Rasa 3.6's ``events`` format, the agents of the agents tests plus two
 curators (one for every area, one scoped to DFGT-SRH)."""
 
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from bot.agents.permissions import Principal, Role
 from bot.agents.review.ingest import RASA_EVENTS
-from bot.agents.security import PasswordHasher
-from bot.migrate import upgrade
-from tests.unit.agents.conftest import NOW, PASSWORD, Clock, Team, build_team, make_ticket  # noqa: F401
-
-PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-PG_DB = "review_issue15_test"
-
-
-@pytest.fixture(scope="session")
-def review_template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("review-template") / "app.db"
-    upgrade(f"sqlite:///{path}")
-    return str(path)
-
-
-@pytest.fixture
-def db_url(tmp_path, review_template) -> str:
-    path = tmp_path / "app.db"
-    shutil.copy(review_template, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="session")
-def hasher() -> PasswordHasher:
-    return PasswordHasher(rounds=4)
+from tests.db_fixtures import NOW, PASSWORD, Clock, Team, build_team, make_ticket, migrated_postgres  # noqa: F401
 
 
 @pytest.fixture
@@ -110,16 +79,9 @@ def tracker(tmp_path) -> Tracker:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """Database ``review_issue15_test`` on the local PostgreSQL (required: the test fails without it)."""
-    admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB}"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    admin.dispose()
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{PG_DB}"
-    upgrade(url)
-    yield url
+def pg_url() -> str:
+    """The ``review_test`` database on the local server, emptied and migrated once per session."""
+    return migrated_postgres("review_test")
 
 
 def later(clock: Clock, **delta) -> datetime:

@@ -1,4 +1,4 @@
-"""Fixtures of the security tests: the agents tests' migrated database, accounts and clock, and a
+"""Fixtures of the security tests (the migrated database, accounts and clock of tests/db_fixtures.py) and a
 web app with generous rate limits (fuzzing sends thousands of requests from one address)."""
 
 from __future__ import annotations
@@ -8,14 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.unit.agents.conftest import (  # noqa: F401  (fixtures re-used here)
-    PASSWORD,
-    Clock,
-    clock,
-    hasher,
-    make_ticket,
-    team,
-)
+from tests.db_fixtures import PASSWORD, Clock, make_ticket  # noqa: F401  (the database, clock and team fixtures come from there)
 
 # Examples per fuzz target; the four targets add up to 10,000 (FUZZ_SCALE=0.1 for a quick local run).
 FUZZ_SCALE = float(os.environ.get("FUZZ_SCALE", "1"))

@@ -52,7 +52,7 @@ def test_public_endpoints_survive_hostile_input(tmp_path, db_url, team, clock, h
 
 def test_agents_api_survives_hostile_input_from_logged_in_agents(tmp_path, db_url, team, clock, hasher,
                                                                   open_limits) -> None:
-    from tests.unit.agents.conftest import make_ticket
+    from tests.db_fixtures import make_ticket
 
     api = build_api(tmp_path, db_url, team, clock, hasher, closed_port_url(), agent_delivery_retry_seconds=0,
                     **open_limits)

@@ -20,7 +20,7 @@ from bot.db import session_scope
 from bot.privacy import autoclose_resolved, run_privacy_job, tracker_events
 from bot.settings import load_settings
 from bot.tickets.models import Ticket, TicketEvent
-from tests.unit.agents.conftest import NOW, make_ticket
+from tests.db_fixtures import NOW, make_ticket
 
 DAY = timedelta(days=1)
 
@@ -91,7 +91,7 @@ async def test_export_and_delete_on_request(db_url, tracker_url, capsys) -> None
     await save_conversation(tracker_url, "tg:42", NOW, "mi correo es marta.perez@example.org")
     await save_conversation(tracker_url, "wa:999", NOW, "soy otra persona")
     urls = ["--database-url", db_url, "--tracker-url", tracker_url]
-    from bot.catalog.subscriptions import SubscriptionService
+    from bot.encuentros.subscriptions import SubscriptionService
 
     subs = SubscriptionService(db_url)
     subs.subscribe("telegram", "tg:42")

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot.ratelimit import LoginThrottle, RateLimiter
 from bot.settings import load_settings
-from tests.unit.agents.conftest import PASSWORD
+from tests.db_fixtures import PASSWORD
 from webapp.agents.services import AgentServices
 from webapp.app import create_app
 

@@ -1,4 +1,4 @@
-"""Fixtures of the tickets tests (the shared database fixtures are in tests/unit/conftest.py): the
+"""Fixtures of the tickets tests (the shared database fixtures are in tests/db_fixtures.py): the
 PostgreSQL database ``tickets_test``, a fake router and a fixed clock."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import pytest
 from bot.db import session_factory
 from bot.tickets.routing.router import RoutingDecision
 from bot.tickets.service import TicketRequest, TicketService, TranscriptTurn
-
-from ..conftest import migrated_postgres
+from tests.db_fixtures import migrated_postgres
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # lunes 2 de marzo de 2026, 10:00 a. m. en Bogotá
 

@@ -1,4 +1,4 @@
-/* Utilidades comunes de las páginas de revisión y tablero (issue 15). Sin dependencias.
+/* Utilidades comunes de las páginas de la consola de agentes (casos, revisión y tablero). Sin dependencias.
  * Usa la misma sesión que la consola (/agentes): el token vive en sessionStorage. */
 (function () {
   "use strict";

@@ -1,4 +1,4 @@
-/* Consola de agentes del MEN. Sin dependencias externas.
+/* Consola de agentes del MEN. Sin dependencias externas (usa comun.js, cargado antes).
  * Todo texto que venga del servidor se inserta con textContent (nunca como HTML).
  * La sesión (token) vive en sessionStorage: se pierde al cerrar la pestaña. */
 (function () {
@@ -60,28 +60,11 @@
   var PAGE = 50;
 
   var state = { token: null, me: null, areas: [], current: null, offset: 0, total: 0, sort: "", desc: false };
-  var dateFormat = new Intl.DateTimeFormat("es-CO", {
-    timeZone: "America/Bogota", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit"
-  });
 
-  function $(id) { return document.getElementById(id); }
-
-  /* Crea un elemento; los hijos de tipo texto se agregan como nodos de texto. */
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "className") { node.className = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) { continue; }
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
-  function fmtDate(value) { return value ? dateFormat.format(new Date(value)) : "—"; }
+  /* $, el (crea un elemento; los hijos de tipo texto se agregan como nodos de texto), clear y fmtDate
+   * vienen de comun.js, el mismo de las páginas de revisión y tablero. */
+  var C = window.Comun;
+  var $ = C.$, el = C.el, clear = C.clear, fmtDate = C.fmtDate;
   function say(text) { $("status").textContent = text || ""; }
   function fail(text) { $("error").textContent = text || ""; }
 

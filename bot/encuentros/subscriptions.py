@@ -2,7 +2,7 @@
 
 Privacy: a subscription stores only the channel (``whatsapp``, ``telegram``, ``web``…) and that
 channel's conversation id, which the assistant needs anyway to answer. No name, phone number or
-e-mail is stored here, and cancelling deletes the row. The notices are sent by ``bot.delivery.encuentros``
+e-mail is stored here, and cancelling deletes the row. The notices are sent by ``bot.encuentros.notices``
 (one row per encuentro and subscriber, sent by ``python -m bot avisos trabajar`` on the subscriber's
 channel). :func:`due_notifications` / :func:`mark_notified` are the older listing used by
 ``python -m bot eventos avisos``.
@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.catalog.events import EventInfo, upcoming_events
-from bot.catalog.models import SUBSCRIPTION_TOPICS, CatalogEvent, EventSubscription, as_utc, utcnow
+from bot.db import as_utc, utcnow
+from bot.encuentros.events import EventInfo, upcoming_events
+from bot.encuentros.models import SUBSCRIPTION_TOPICS, CatalogEvent, EventSubscription
 
 
 class SubscriptionError(ValueError):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.catalog.peers import Criteria, Peer, PeerResult
 from bot.formatting import format_number
-from bot.indicators.catalog import format_value
+from bot.indicators.definitions import format_value
+from bot.peers.finder import Criteria, Peer, PeerResult
 from bot.settings import PROJECT_ROOT
 
 TEMPLATES_FILE = PROJECT_ROOT / "data" / "catalog" / "plantillas.yml"

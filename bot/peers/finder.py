@@ -117,8 +117,8 @@ class IndicatorInfo:
 
 
 def indicator_info(key: str) -> IndicatorInfo:
-    """Name and direction of an indicator, from the indicators catalog."""
-    from bot.indicators.catalog import INDICATORS
+    """Name and direction of an indicator, from the indicator definitions."""
+    from bot.indicators.definitions import INDICATORS
 
     ind = INDICATORS[key]
     if ind.higher_is_better is None:
@@ -191,7 +191,7 @@ class CsvPeerData:
         return EtcResolution("ok", etc, place_name=etc.name) if etc else EtcResolution("unknown")
 
     def series(self, indicator: str, level: str) -> dict[int, EtcSeries]:
-        from bot.indicators.catalog import INDICATORS
+        from bot.indicators.definitions import INDICATORS
 
         ind = INDICATORS[indicator]
         column = ind.column_for(level)
@@ -221,10 +221,8 @@ class TablesPeerData:
     decides (``data_key``).
     """
 
-    def __init__(self, database_url: str | None = None):
-        from bot.settings import get_settings
-
-        self.database_url = database_url or get_settings().database_url
+    def __init__(self, database_url: str):
+        self.database_url = database_url
         self.source = "Ministerio de Educación Nacional, datos.gov.co (nudc-7mev; Bogotá: ji8i-4anb)"
         self._profiles: dict[int, EtcProfile] | None = None
         self._years: dict[int, tuple[int, int]] = {}
@@ -367,12 +365,9 @@ def _region_of(data_row, rows) -> str:
     return ""
 
 
-def default_peer_data(database_url: str | None = None) -> PeerData:
-    """The indicators tables when they are loaded, else the CSV files."""
-    from bot.settings import get_settings
-
-    url = database_url or get_settings().database_url
-    return TablesPeerData(url) if TablesPeerData.is_loaded(url) else CsvPeerData()
+def default_peer_data(database_url: str) -> PeerData:
+    """The indicators tables of ``database_url`` when they are loaded, else the CSV files."""
+    return TablesPeerData(database_url) if TablesPeerData.is_loaded(database_url) else CsvPeerData()
 
 
 def _clean_etc_name(name: str) -> str:
@@ -446,7 +441,7 @@ def parse_peer_question(text: str) -> PeerQuestion:
     2015, 2019. "Cobertura" alone means the net coverage. Indicators without a direction of
     improvement (population, group size) fall back to deserción.
     """
-    from bot.indicators.catalog import INDICATORS, parse_indicator, parse_level
+    from bot.indicators.definitions import INDICATORS, parse_indicator, parse_level
 
     match = parse_indicator(text or "")
     key = match.key or (match.candidates[0] if match.candidates else None)
@@ -538,6 +533,9 @@ class PeerFinder:
     """Finds similar ETC that improved an indicator the most (see the module docstring)."""
 
     def __init__(self, data: PeerData | None = None, *, database_url: str | None = None):
+        """``data``, or the data of ``database_url`` (:func:`default_peer_data`, read on first use)."""
+        if data is None and database_url is None:
+            raise ValueError("PeerFinder needs its data or the database URL")
         self._data = data
         self._url = database_url
 

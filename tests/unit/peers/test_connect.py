@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog.connect import connection_description
-from bot.catalog.peers import CsvPeerData, PeerFinder
+from bot.peers.connect import connection_description
+from bot.peers.finder import CsvPeerData, PeerFinder
 
 
 @pytest.fixture(scope="module")

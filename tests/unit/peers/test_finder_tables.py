@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from bot.catalog.peers import (
+from bot.db import get_engine
+from bot.indicators import models as m
+from bot.indicators.loader import load
+from bot.peers.finder import (
     DEPARTMENTAL,
     DEPARTMENTAL_ETC,
     MUNICIPAL,
@@ -16,9 +19,6 @@ from bot.catalog.peers import (
     TablesPeerData,
     default_peer_data,
 )
-from bot.db import get_engine
-from bot.indicators import models as m
-from bot.indicators.loader import load
 from bot.places import clear_resolver_cache
 
 

@@ -7,20 +7,20 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.catalog.events import EventService
-from bot.catalog.models import CatalogEvent, EventSubscription
-from bot.catalog.subscriptions import (
+from bot.db import session_scope
+from bot.encuentros.events import EventService
+from bot.encuentros.models import CatalogEvent, EventSubscription
+from bot.encuentros.subscriptions import (
     SubscriptionError,
     SubscriptionService,
     due_notifications,
     mark_notified,
 )
-from bot.db import session_scope
 from bot.formatting import format_date, format_datetime, format_time
 
-from .conftest import NOW
-
 UTC = timezone.utc
+
+NOW = datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc)  # domingo 1 de marzo de 2026, 10:00 a. m. en Bogotá
 
 
 def _event(key: str, starts: datetime, ends: datetime | None = None, **kw) -> CatalogEvent:

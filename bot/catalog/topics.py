@@ -40,11 +40,10 @@ def load_topics(path: str | None = None) -> dict[str, Topic]:
 
 
 def _default_resolver():
-    """The one place resolver of the assistant (bot/places.py), on the application database."""
-    from bot.places import get_resolver
-    from bot.settings import get_settings
+    """The one place resolver of the assistant (bot/places.py), from the composition root."""
+    from bot.services import get_services
 
-    return get_resolver(get_settings().database_url)
+    return get_services().places
 
 
 def territories_in(text: str, *, resolver=None) -> list[str]:

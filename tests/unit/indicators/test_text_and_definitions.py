@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.formatting import format_number, format_signed
-from bot.indicators.catalog import INDICATORS, column_map, format_change, format_value, parse_indicator, parse_level
+from bot.indicators.definitions import INDICATORS, column_map, format_change, format_value, parse_indicator, parse_level
 from bot.indicators.parsing import parse_query, parse_ranking, parse_year, parse_years_range
 from bot.indicators.sources import DEFAULT_DATA_DIR
 from bot.text import fold, title_es

@@ -22,12 +22,11 @@ from sqlalchemy import and_, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.agents.security import new_token
-from bot.catalog.events import EventInfo
-from bot.catalog.models import CatalogEvent, EventSubscription, as_utc
-from bot.db import session_scope
+from bot.db import as_utc, session_scope, utcnow
 from bot.delivery.core import LEASE_SECONDS, DeliveryReport, Dispatcher, inband_condition
 from bot.delivery.models import EventNotice
-from bot.tickets.models import utcnow
+from bot.encuentros.events import EventInfo
+from bot.encuentros.models import CatalogEvent, EventSubscription
 
 TOPIC = "encuentros"
 
@@ -123,17 +122,9 @@ class EventNoticeText:
 class EventNoticeInbox:
     """The Rasa side of encuentro notices (the same action and token entity as agent notices)."""
 
-    def __init__(self, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self._database_url = database_url
+    def __init__(self, *, database_url: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database_url = database_url
         self.clock = clock
-
-    @property
-    def database_url(self) -> str:
-        if self._database_url is None:
-            from bot.settings import get_settings
-
-            self._database_url = get_settings().database_url
-        return self._database_url
 
     def take_by_token(self, *, token: str, conversation_id: str) -> EventNoticeText | None:
         if not token or not conversation_id:

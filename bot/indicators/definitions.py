@@ -206,7 +206,7 @@ LEVEL_SYNONYMS: dict[str, tuple[str, ...]] = {
     "total": ("total", "general", "todos los niveles", "global", "en total", "todos los grados"),
 }
 
-# Columns of the MEN files -> (indicator, level); computed from the catalog.
+# Columns of the MEN files -> (indicator, level); computed from the definitions above.
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.catalog.models import EVENT_MODES, EVENT_TYPES, CatalogEvent, as_utc, utcnow
+from bot.db import as_utc, utcnow
+from bot.encuentros.models import EVENT_MODES, EVENT_TYPES, CatalogEvent
 from bot.formatting import format_date, format_datetime, format_time
 
 

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from bot.catalog.peers import (
+from bot.peers.finder import (
     DEPARTMENTAL,
     DEPARTMENTAL_ETC,
     MIN_CANDIDATES,
