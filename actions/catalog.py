@@ -28,7 +28,7 @@ from bot.catalog.resources import is_about, latest_news, parse_news_request, pro
 from bot.catalog.search import PAGE_SIZE, CatalogEntry, CatalogSearchService, SearchPage, content_type_from
 from bot.catalog.topics import topic_name
 from bot.encuentros.events import EventService
-from bot.encuentros.subscriptions import SubscriptionError, SubscriptionService
+from bot.encuentros.subscriptions import Filters, SubscriptionError, SubscriptionService, filters_in
 from bot.formatting import format_number
 from bot.indicators.definitions import format_value
 from bot.peers.connect import connection_description, escuela_description
@@ -377,10 +377,12 @@ class ActionProximoEncuentro(Action):
 
 
 class ActionSuscribirEventos(Action):
-    """Store (channel, conversation id) to tell this conversation about the next encuentro."""
+    """Store (channel, conversation id) to tell this conversation about the next encuentro — only those
+    on the theme and in the region the message names, when it names them."""
 
-    def __init__(self, subscriptions: SubscriptionService | None = None) -> None:
+    def __init__(self, subscriptions: SubscriptionService | None = None, places=None) -> None:
         self._subscriptions = subscriptions
+        self._places = places
 
     def name(self) -> str:
         return "action_suscribir_eventos"
@@ -391,8 +393,14 @@ class ActionSuscribirEventos(Action):
         if channel not in NOTICE_CHANNELS:  # e.g. REST: no notice could reach the person later
             dispatcher.utter_message(response="utter_suscripcion_no_posible")
             return [SlotSet("encuentros_oferta_aviso", False)]
+        text = (tracker.latest_message or {}).get("text") or ""
         try:
-            result = subs.subscribe(channel, tracker.sender_id)
+            filters = filters_in("" if text.startswith("/") else text, self._places or get_services().places)
+        except SQLAlchemyError:  # no place tables: a subscription without a region rather than none
+            logger.exception("subscription filters not read")
+            filters = Filters()
+        try:
+            result = subs.subscribe(channel, tracker.sender_id, theme=filters.theme, region=filters.region)
         except SubscriptionError:
             dispatcher.utter_message(response="utter_suscripcion_no_posible")
             return [SlotSet("encuentros_oferta_aviso", False)]
@@ -400,10 +408,12 @@ class ActionSuscribirEventos(Action):
             logger.exception("subscription failed")
             dispatcher.utter_message(response="utter_encuentros_error")
             return []
+        filtro = filters.text()
         if result.created:
-            dispatcher.utter_message(response="utter_suscripcion_creada")
+            dispatcher.utter_message(response="utter_suscripcion_creada", filtro=filtro,
+                                     datos_filtro=" y el tema o la región que pidió" if filtro else "")
         else:
-            dispatcher.utter_message(response="utter_suscripcion_existente")
+            dispatcher.utter_message(response="utter_suscripcion_existente", filtro=filtro)
         return [SlotSet("encuentros_oferta_aviso", False)]
 
 

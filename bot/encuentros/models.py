@@ -58,8 +58,8 @@ class CatalogEvent(Base):
 class EventSubscription(Base):
     """A conversation that asked to be told about the next encuentro.
 
-    Only the channel and the channel's conversation id are stored: no name, phone or e-mail.
-    Cancelling deletes the row.
+    Only the channel, the channel's conversation id and, when asked, a theme and a region are stored:
+    no name, phone or e-mail. Cancelling deletes the row.
     """
 
     __tablename__ = "catalog_event_subscriptions"
@@ -69,6 +69,8 @@ class EventSubscription(Base):
     channel = Column(String(40), nullable=False)
     conversation_id = Column(String(200), nullable=False)
     topic = Column(String(40), nullable=False, default="encuentros")
+    theme = Column(String(40), nullable=True)  # a MEN area code (the events' `temas`); None: every theme
+    region = Column(String(120), nullable=True)  # a department name; None: every region
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     notified_at = Column(DateTime(timezone=True), nullable=True)
 

@@ -27,6 +27,7 @@ from bot.delivery.core import LEASE_SECONDS, DeliveryReport, Dispatcher, inband_
 from bot.delivery.models import EventNotice
 from bot.encuentros.events import EventInfo
 from bot.encuentros.models import CatalogEvent, EventSubscription
+from bot.encuentros.subscriptions import event_matches
 
 TOPIC = "encuentros"
 
@@ -51,7 +52,8 @@ def plan_notices(session: Session, *, now: datetime, event_ids: list[int] | None
         return 0
     subs = session.execute(
         select(EventSubscription.id, EventSubscription.channel, EventSubscription.conversation_id,
-               EventSubscription.created_at).where(EventSubscription.topic == TOPIC)
+               EventSubscription.created_at, EventSubscription.theme, EventSubscription.region)
+        .where(EventSubscription.topic == TOPIC)
     ).all()
     insert = _insert(session)
     created = 0
@@ -63,8 +65,9 @@ def plan_notices(session: Session, *, now: datetime, event_ids: list[int] | None
         rows = [
             {"event_id": event.id, "subscription_id": sid, "channel": channel, "conversation_id": conversation,
              "token": new_token(), "status": "pendiente", "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for sid, channel, conversation, subscribed in subs
+            for sid, channel, conversation, subscribed, theme, region in subs
             if (channel, conversation) not in have and as_utc(subscribed) <= published
+            and event_matches(event, theme, region)  # the theme and region the person asked for
         ]
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]

@@ -1,8 +1,9 @@
 """Subscriptions to be told about the next encuentro.
 
 Privacy: a subscription stores only the channel (``whatsapp``, ``telegram``, ``web``…) and that
-channel's conversation id, which the assistant needs anyway to answer. No name, phone number or
-e-mail is stored here, and cancelling deletes the row. The notices are sent by ``bot.encuentros.notices``
+channel's conversation id, which the assistant needs anyway to answer, and, when the person asked
+for them, a theme (MEN area code) and a region (department). No name, phone number or e-mail is
+stored here, and cancelling deletes the row. The notices are sent by ``bot.encuentros.notices``
 (one row per encuentro and subscriber, sent by ``python -m bot avisos trabajar`` on the subscriber's
 channel). :func:`due_notifications` / :func:`mark_notified` are the older listing used by
 ``python -m bot eventos avisos``.
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.db import as_utc, utcnow
 from bot.encuentros.events import EventInfo, upcoming_events
 from bot.encuentros.models import SUBSCRIPTION_TOPICS, CatalogEvent, EventSubscription
+from bot.text import fold
 
 
 class SubscriptionError(ValueError):
@@ -58,16 +60,32 @@ def _find(session: Session, channel: str, conversation_id: str, topic: str) -> E
     return session.execute(stmt).scalar_one_or_none()
 
 
-def subscribe(session: Session, *, channel: str, conversation_id: str, topic: str = "encuentros") -> SubscriptionResult:
-    """Subscribe a conversation (idempotent)."""
+def subscribe(session: Session, *, channel: str, conversation_id: str, topic: str = "encuentros",
+              theme: str | None = None, region: str | None = None) -> SubscriptionResult:
+    """Subscribe a conversation (idempotent); ``theme`` (MEN area code) and ``region`` (department) limit
+    the notices to the encuentros about that theme / held there or online. Subscribing again replaces them."""
     _check(channel, conversation_id, topic)
+    if theme is not None and len(theme) > 40 or region is not None and len(region) > 120:
+        raise SubscriptionError("tema o región demasiado largos")
     sub = _find(session, channel, conversation_id, topic)
     if sub is None:
-        sub = EventSubscription(channel=channel, conversation_id=conversation_id, topic=topic, created_at=utcnow())
+        sub = EventSubscription(channel=channel, conversation_id=conversation_id, topic=topic, theme=theme,
+                                region=region, created_at=utcnow())
         session.add(sub)
         session.flush()
         return SubscriptionResult(id=sub.id, created=True)
+    sub.theme, sub.region = theme, region
     return SubscriptionResult(id=sub.id, created=False)
+
+
+def event_matches(event: CatalogEvent, theme: str | None, region: str | None) -> bool:
+    """Whether a subscriber with these filters wants to hear about ``event``: its theme is among the
+    event's, and it is held in that department or can be followed online (or its place is not given)."""
+    if theme and theme not in (event.themes or []):
+        return False
+    if region and event.mode == "presencial" and (event.place or "").strip():
+        return fold(region) in fold(event.place)
+    return True
 
 
 def unsubscribe(session: Session, *, channel: str, conversation_id: str, topic: str = "encuentros") -> bool:
@@ -110,6 +128,37 @@ def mark_notified(session: Session, subscription_ids: Iterable[int], *, when: da
         sub.notified_at = when
 
 
+@dataclass(frozen=True)
+class Filters:
+    theme: str | None = None  # MEN area code (events' `temas`)
+    theme_name: str | None = None
+    region: str | None = None  # department name
+
+    def text(self) -> str:
+        """" sobre alimentación escolar en Huila (o en línea)" for the confirmation; "" without filters."""
+        out = f" sobre {self.theme_name}" if self.theme_name else ""
+        return out + (f" en {self.region} (o que se pueda seguir en línea)" if self.region else "")
+
+
+def filters_in(text: str, resolver) -> Filters:
+    """The theme and the region a request names ("avíseme de los talleres del PAE en el Huila")."""
+    from bot.catalog.topics import load_topics, topics_in
+
+    topics = load_topics()
+    slug = next((s for s in topics_in(text) if topics[s].area), None)
+    region = None
+    for mention in resolver.mentions(text or ""):
+        res = mention.resolution
+        departments = [c for c in res.candidates if c.kind == "departamento"]
+        place = res.place if res.ok else departments[0] if len(departments) == 1 else None
+        if place is None or place.kind == "nacional":
+            continue
+        region = place.name if place.kind == "departamento" else place.department_name
+        if region:
+            break
+    return Filters(topics[slug].area if slug else None, topics[slug].name if slug else None, region)
+
+
 class SubscriptionService:
     """Entry point for actions: one session per call."""
 
@@ -122,9 +171,11 @@ class SubscriptionService:
 
         return session_scope(self._url)
 
-    def subscribe(self, channel: str, conversation_id: str, topic: str = "encuentros") -> SubscriptionResult:
+    def subscribe(self, channel: str, conversation_id: str, topic: str = "encuentros", *, theme: str | None = None,
+                  region: str | None = None) -> SubscriptionResult:
         with self._session() as session:
-            return subscribe(session, channel=channel, conversation_id=conversation_id, topic=topic)
+            return subscribe(session, channel=channel, conversation_id=conversation_id, topic=topic, theme=theme,
+                             region=region)
 
     def unsubscribe(self, channel: str, conversation_id: str, topic: str = "encuentros") -> bool:
         with self._session() as session:

@@ -318,3 +318,24 @@ def test_no_subscription_on_a_channel_no_notice_can_reach(db_url):
     events = ActionSuscribirEventos(SubscriptionService(db_url)).run(d, tracker("avisenme", channel="rest"), {})
     assert responses(d) == ["utter_suscripcion_no_posible"] and slot_events(events) == {"encuentros_oferta_aviso": False}
     assert SubscriptionService(db_url).is_subscribed("rest", "u1") is False
+
+
+def test_a_subscription_keeps_the_theme_and_region_the_message_names(db_url, resolver):
+    from bot.encuentros.models import EventSubscription
+    from bot.encuentros.subscriptions import filters_in
+
+    assert filters_in("avíseme de los talleres del PAE en el Huila", resolver).theme == "UAPA-PAE"
+    assert filters_in("avíseme de los talleres del PAE en el Huila", resolver).region == "Huila"
+    assert filters_in("avíseme de los encuentros en Pitalito", resolver).region == "Huila"
+    assert filters_in("si", resolver) == filters_in("", resolver)
+
+    subs = SubscriptionService(db_url)
+    d = CollectingDispatcher()
+    ActionSuscribirEventos(subs, resolver).run(d, tracker("avíseme de los talleres del PAE en el Huila",
+                                                          channel="telegram", sender="77"), {})
+    [message] = d.messages
+    assert message["response"] == "utter_suscripcion_creada"
+    assert message["filtro"] == " sobre alimentación escolar en Huila (o que se pueda seguir en línea)"
+    with session_scope(db_url) as session:
+        sub = session.query(EventSubscription).filter_by(conversation_id="77").one()
+        assert (sub.theme, sub.region) == ("UAPA-PAE", "Huila")

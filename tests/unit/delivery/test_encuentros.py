@@ -155,3 +155,28 @@ def test_a_coordinator_publishes_an_encuentro_from_the_console_and_subscribers_a
     assert again.json()["avisos"] == 0 and notices_said(rasa) == {f"conv-{i:03d}": 1 for i in range(4)}
     bad = api.post("coord", "/api/agentes/encuentros", {**body, "tipo": "fiesta"})
     assert bad.status_code == 422
+
+
+def test_subscribers_hear_only_of_encuentros_on_their_theme_and_in_their_region(db_url) -> None:
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+    with session_scope(db_url) as session:
+        for conv, theme, region in [("todos", None, None), ("pae", "UAPA-PAE", None), ("huila", None, "Huila"),
+                                    ("pae-atlantico", "UAPA-PAE", "Atlántico"), ("talento", "DFGT-SRH", None)]:
+            session.add(EventSubscription(channel="telegram", conversation_id=conv, topic="encuentros", theme=theme,
+                                          region=region, created_at=now - timedelta(hours=1)))
+        events = [
+            CatalogEvent(key="pae-barranquilla", title="Taller PAE", type="taller", mode="presencial",
+                         starts_at=now + timedelta(days=5), place="Barranquilla, Atlántico", themes=["UAPA-PAE"],
+                         created_at=now, updated_at=now),
+            CatalogEvent(key="pae-virtual", title="Sesión PAE", type="sesion_virtual", mode="virtual",
+                         starts_at=now + timedelta(days=6), place="", themes=["UAPA-PAE"], created_at=now,
+                         updated_at=now),
+        ]
+        session.add_all(events)
+        session.flush()
+        ids = {e.key: e.id for e in events}
+        assert plan_notices(session, now=now) == 7
+        told = {(n.event_id, n.conversation_id) for n in session.execute(select(EventNotice)).scalars()}
+    assert {c for e, c in told if e == ids["pae-barranquilla"]} == {"todos", "pae", "pae-atlantico"}
+    # online: every region may follow it
+    assert {c for e, c in told if e == ids["pae-virtual"]} == {"todos", "pae", "huila", "pae-atlantico"}

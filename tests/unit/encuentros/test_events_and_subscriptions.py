@@ -114,7 +114,7 @@ def test_subscribe_is_idempotent_and_stores_no_personal_data(db_url):
     with session_scope(db_url) as session:
         sub = session.execute(select(EventSubscription)).scalar_one()
         stored = {c.name for c in EventSubscription.__table__.columns}
-    assert stored == {"id", "channel", "conversation_id", "topic", "created_at", "notified_at"}
+    assert stored == {"id", "channel", "conversation_id", "topic", "theme", "region", "created_at", "notified_at"}
     assert (sub.channel, sub.conversation_id, sub.topic) == ("whatsapp", "573001112233", "encuentros")
 
 
