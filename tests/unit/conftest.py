@@ -5,14 +5,17 @@
 - ``db_url``: a fresh SQLite file migrated with the real ``alembic upgrade heads`` (copied from a
   session template);
 - ``postgres_database``/``migrated_postgres``: a database of its own on the local PostgreSQL (each test
-  package names its own, since other test runs use the server at the same time) and ``pg_clean``,
+  package names its own and the name carries a suffix of the checkout, since other test runs, also of
+  other work trees, use the server at the same time) and ``pg_clean``,
   which empties the tables of the package's ``pg_url``. A missing server fails the test.
 - ``make_services``: the composition root with test settings and fakes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -62,8 +65,16 @@ def db_url(tmp_path, migrated_template) -> str:
     return f"sqlite:///{path}"
 
 
+def checkout_database_name(name: str) -> str:
+    """``name`` with a suffix of this checkout's path: work trees of the same repository (and CI's
+    clone) test on one server at the same time, and must not empty each other's databases."""
+    digest = hashlib.sha1(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:6]
+    return f"{name}_{digest}"
+
+
 def postgres_database(name: str) -> str:
-    """The URL of database ``name`` on the local PostgreSQL, created if missing."""
+    """The URL of database ``name`` (suffixed for this checkout) on the local PostgreSQL, created if missing."""
+    name = checkout_database_name(name)
     try:
         admin = create_engine(f"{PG_SERVER}/postgres", future=True, isolation_level="AUTOCOMMIT",
                               connect_args={"connect_timeout": 2})

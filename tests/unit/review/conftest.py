@@ -18,9 +18,10 @@ from bot.agents.review.ingest import RASA_EVENTS
 from bot.agents.security import PasswordHasher
 from bot.migrate import upgrade
 from tests.unit.agents.conftest import NOW, PASSWORD, Clock, Team, build_team, make_ticket  # noqa: F401
+from tests.unit.conftest import checkout_database_name
 
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-PG_DB = "review_issue15_test"
+PG_DB = checkout_database_name("review_issue15_test")
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +112,7 @@ def tracker(tmp_path) -> Tracker:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """Database ``review_issue15_test`` on the local PostgreSQL (required: the test fails without it)."""
+    """Database ``review_issue15_test_<checkout>`` on the local PostgreSQL (required: the test fails without it)."""
     admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB}"))
