@@ -13,6 +13,9 @@ unit test package has them, and by the packages that use the helpers directly).
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,8 +51,16 @@ def db_url(tmp_path, migrated_template) -> str:
     return f"sqlite:///{path}"
 
 
+def checkout_database_name(name: str) -> str:
+    """``name`` with a suffix of this checkout's path: work trees of the same repository (and CI's
+    clone) test on one server at the same time, and must not empty each other's databases."""
+    digest = hashlib.sha1(str(Path(__file__).resolve().parents[1]).encode()).hexdigest()[:6]
+    return f"{name}_{digest}"
+
+
 def postgres_database(name: str) -> str:
     """The URL of database ``name`` on the local PostgreSQL, created if missing."""
+    name = checkout_database_name(name)
     try:
         admin = create_engine(f"{PG_SERVER}/postgres", future=True, isolation_level="AUTOCOMMIT",
                               connect_args={"connect_timeout": 2})

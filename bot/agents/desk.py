@@ -11,12 +11,15 @@ database lets exactly one UPDATE change the row (rowcount 1); the others get :cl
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Integer, and_, case, false, func, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from bot.agents import outbox
 from bot.agents.models import Agent, AgentArea, TicketOutbox, TicketRating
@@ -31,7 +34,7 @@ from bot.agents.permissions import (
     require_ticket_worker,
     require_visible,
 )
-from bot.db import session_scope
+from bot.db import get_engine, session_scope
 from bot.tickets import repository as tickets_repo
 from bot.tickets.areas import AreaCatalog, AreasOnDemand
 from bot.tickets.codes import parse_code
@@ -50,9 +53,14 @@ SORT_COLUMNS = {
     "prioridad": (case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES)),),
     "vence": (Ticket.due_at,),
     "creado": (Ticket.created_at,),
-    "etc": (Ticket.etc_name,),
-    "asignado": (Ticket.assigned_agent_id,),
+    # nullable columns: NULL sorts first on every engine (PostgreSQL and SQLite differ), and the
+    # cursor of the next page compares non-null values
+    "etc": (func.coalesce(Ticket.etc_name, ""),),
+    "asignado": (func.coalesce(Ticket.assigned_agent_id, 0),),
 }
+# What a queue row shows (no transcript, no personal data but the ETC): read with the page's ids.
+QUEUE_COLUMNS = (Ticket.code, Ticket.status, Ticket.area_code, Ticket.priority, Ticket.created_at, Ticket.due_at,
+                 Ticket.needs_triage, Ticket.etc_name, Ticket.description, Ticket.assigned_agent_id)
 WORKING_STATUSES = (TicketStatus.ASIGNADO, TicketStatus.EN_CURSO, TicketStatus.ESPERANDO_RESPUESTA)
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
 ALL_STATUS_VALUES = tuple(s.value for s in TicketStatus)
@@ -87,6 +95,8 @@ class QueueFilters:
     text: str | None = None
     sort: str = ""
     descending: bool = False
+    after: str | None = None  # QueuePage.next of the previous page (same filters and order)
+    count: bool = True  # False: no total (QueuePage.total is None)
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,45 @@ class QueueItem:
 
 @dataclass(frozen=True)
 class QueuePage:
-    total: int
+    total: int | None  # None when the filters asked for no count
     items: list[QueueItem]
+    next: str | None = None  # cursor of the following page; None on the last page
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """Where a page ended: the order it belongs to, the sort values and the id of its last case.
+    Sent to the client as opaque URL-safe base64 of JSON; a cursor of another order is invalid."""
+
+    sort: str
+    descending: bool
+    keys: list
+    id: int
+
+    def encode(self) -> str:
+        keys = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in self.keys]
+        raw = json.dumps({"o": self.sort, "d": self.descending, "k": keys, "i": self.id}, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, filters: QueueFilters) -> _Cursor:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            keys = [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in data["k"]]
+            cursor = cls(str(data["o"]), bool(data["d"]), keys, int(data["i"]))
+            expected = ([_python_type(c) for c in SORT_COLUMNS[cursor.sort]] if cursor.sort
+                        else [int, int, datetime])
+        except (ValueError, TypeError, KeyError, AttributeError, NotImplementedError):
+            raise Invalid("cursor_invalido") from None
+        valid = (
+            cursor.sort == filters.sort and cursor.descending == filters.descending and len(keys) == len(expected)
+            and all(type(v) is t and (t is not datetime or v.tzinfo is not None) for v, t in zip(keys, expected,
+                                                                                                 strict=True))
+            and (cursor.sort or (keys[0] in (0, 1) and 0 <= keys[1] < len(PRIORITIES)))
+        )
+        if not valid:
+            raise Invalid("cursor_invalido")
+        return cursor
 
 
 @dataclass(frozen=True)
@@ -192,6 +239,16 @@ def clean_message(text: str | None, *, limit: int = MAX_DESCRIPTION_CHARS, reaso
     return cleaned
 
 
+def _python_type(expression) -> type:
+    kind = expression.type
+    return (kind.impl if isinstance(kind, TypeDecorator) else kind).python_type
+
+
+def _selective(f: QueueFilters) -> bool:
+    """A search or the agent's own cases: few matches, found through their own indexes."""
+    return any((getattr(f, name) or "").strip() for name in ("code", "email", "etc", "text")) or f.assignment == "mios"
+
+
 def _contains(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -216,33 +273,136 @@ class AgentDesk(AreasOnDemand):
 
     # ------------------------------------------------------------------ queue
     def queue(self, principal: Principal, filters: QueueFilters) -> QueuePage:
+        """One page of the queue and the total of cases that match (``None`` when ``filters.count`` is
+        false: the pages after the first keep the first page's total).
+
+        Pages follow ``filters.after`` (the ``next`` cursor of the previous page: keyset pagination,
+        the same cost on page 1 and page 2 000) or ``filters.offset``. The default order (overdue
+        first, then priority, then due date) is read as one index range per (overdue or not,
+        priority) on ``ix_tickets_open_urgency``, never by sorting every open case; the page's
+        rows and their agents' names come in one query (100 000 cases: docs/benchmarks.md).
+        """
         require_ticket_worker(principal)
         now = self.clock()
         conditions = self._filter_conditions(principal, filters, now)
-        overdue = and_(Ticket.status.in_(OPEN_VALUES), Ticket.due_at < now)
-        order = (
-            case((overdue, 0), else_=1),
-            case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES)),
-            Ticket.due_at,
-            Ticket.id,
-        )
-        if filters.sort:
-            if filters.sort not in SORT_COLUMNS:
-                raise Invalid("orden_invalido")
-            columns = (*SORT_COLUMNS[filters.sort], Ticket.id)
-            order = tuple(c.desc() if filters.descending else c.asc() for c in columns)
+        if filters.sort and filters.sort not in SORT_COLUMNS:
+            raise Invalid("orden_invalido")
         limit = max(1, min(filters.limit, MAX_PAGE))
-        with session_scope(self.database_url) as session:
-            total = session.execute(select(func.count(Ticket.id)).where(*conditions)).scalar_one()
-            # sort and page narrow rows (ids), then load the page's tickets: the sort never carries
-            # descriptions and transcripts (100 000 cases: docs/benchmarks.md)
-            ids = session.execute(
-                select(Ticket.id).where(*conditions).order_by(*order).limit(limit).offset(max(filters.offset, 0))
-            ).scalars().all()
-            by_id = {t.id: t for t in session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars()} if ids else {}
-            tickets = [by_id[i] for i in ids if i in by_id]
-            names = self._agent_names(session, {t.assigned_agent_id for t in tickets})
-            return QueuePage(total=total, items=[self._item(t, names, now) for t in tickets])
+        after = _Cursor.decode(filters.after, filters) if filters.after else None
+        offset = max(filters.offset, 0)
+        if filters.sort:
+            ranked, keys = self._ranked_by_column(conditions, filters, after, offset + limit + 1)
+        elif _selective(filters):
+            ranked, keys = self._ranked_by_urgency_sorted(conditions, now, after, offset + limit + 1)
+        else:
+            ranked, keys = self._ranked_by_urgency(conditions, filters, now, after, offset + limit + 1)
+        page = select(ranked).order_by(*keys(ranked)).offset(offset).limit(limit + 1).subquery("page")
+        count = select(func.count()).select_from(Ticket).where(*conditions).correlate(None)
+        rows_stmt = (
+            select(page, *QUEUE_COLUMNS, Agent.name.label("agent_name"),
+                   *([count.scalar_subquery().label("total")] if filters.count else []))
+            .join(Ticket, Ticket.id == page.c.id)
+            .outerjoin(Agent, Agent.id == Ticket.assigned_agent_id)
+            .order_by(*keys(page))
+        )
+        # read only: one statement (the total rides along as a subquery), no transaction to open
+        # and commit; each round trip to the server counts when the machine is busy
+        with get_engine(self.database_url).connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            rows = connection.execute(rows_stmt).all()
+            total = None
+            if filters.count:
+                total = rows[0].total if rows else connection.execute(count).scalar_one()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        names = {r.assigned_agent_id: r.agent_name for r in rows if r.assigned_agent_id and r.agent_name}
+        following = None
+        if more and rows:
+            last = rows[-1]
+            following = _Cursor(filters.sort, filters.descending,
+                                [last._mapping[f"k{i}"] for i in range(len(ranked.c) - 1)], last.id).encode()
+        return QueuePage(total=total, items=[self._item(r, names, now) for r in rows], next=following)
+
+    @staticmethod
+    def _ranked_by_column(conditions: list, filters: QueueFilters, after: _Cursor | None, fetch: int):
+        """Ids and sort values of the first ``fetch`` cases in a column's order (after the cursor)."""
+        columns = SORT_COLUMNS[filters.sort]
+        where = list(conditions)
+        if after is not None:
+            mine = tuple_(*columns, Ticket.id)
+            theirs = tuple_(*(literal(v, c.type) for v, c in zip(after.keys, columns, strict=True)), literal(after.id, Integer))
+            where.append(mine < theirs if filters.descending else mine > theirs)
+        ordered = [(c.desc() if filters.descending else c.asc()) for c in (*columns, Ticket.id)]
+        ranked = (
+            select(Ticket.id.label("id"), *(c.label(f"k{i}") for i, c in enumerate(columns)))
+            .where(*where).order_by(*ordered).limit(fetch).subquery("ranked")
+        )
+
+        def keys(table):
+            cols = [table.c[f"k{i}"] for i in range(len(columns))] + [table.c.id]
+            return [(c.desc() if filters.descending else c.asc()) for c in cols]
+
+        return ranked, keys
+
+    @staticmethod
+    def _ranked_by_urgency_sorted(conditions: list, now: datetime, after: _Cursor | None, fetch: int):
+        """The default order computed for every match and sorted: for searches, whose few matches come
+        from their own index (one index scan, where the ranges would repeat it six times)."""
+        bucket = case((and_(Ticket.status.in_(OPEN_VALUES), Ticket.due_at < now), 0), else_=1)
+        rank = case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES))
+        where = list(conditions)
+        if after is not None:
+            where.append(tuple_(bucket, rank, Ticket.due_at, Ticket.id) > tuple_(
+                literal(after.keys[0], Integer), literal(after.keys[1], Integer),
+                literal(after.keys[2], Ticket.due_at.type), literal(after.id, Integer)))
+        ranked = (
+            select(Ticket.id.label("id"), bucket.label("k0"), rank.label("k1"), Ticket.due_at.label("k2"))
+            .where(*where).order_by(bucket, rank, Ticket.due_at, Ticket.id).limit(fetch).subquery("ranked")
+        )
+        return ranked, lambda table: [table.c.k0, table.c.k1, table.c.k2, table.c.id]
+
+    @staticmethod
+    def _ranked_by_urgency(conditions: list, filters: QueueFilters, now: datetime, after: _Cursor | None,
+                           fetch: int):
+        """The default order as a UNION ALL of index ranges on ``ix_tickets_open_urgency``: k0 = 0
+        overdue / 1 not, k1 = priority rank, k2 = due date; each range ordered by (due date, id) and
+        cut at ``fetch`` rows, so a page reads about ``fetch`` index entries per range."""
+        statuses = filters.statuses or OPEN_VALUES
+        open_ = [s for s in statuses if s in OPEN_VALUES]
+        closed = [s for s in statuses if s not in OPEN_VALUES]
+        buckets = []
+        if open_:
+            buckets.append((0, and_(Ticket.status.in_(open_), Ticket.due_at < now)))
+        if not filters.overdue_only:
+            rest = [and_(Ticket.status.in_(open_), Ticket.due_at >= now)] if open_ else []
+            rest += [Ticket.status.in_(closed)] if closed else []
+            if rest:
+                buckets.append((1, or_(*rest) if len(rest) > 1 else rest[0]))
+        priorities = [p for p in PRIORITIES if not filters.priorities or p in filters.priorities]
+        parts = []
+        for bucket, condition in buckets:
+            for rank, priority in enumerate(PRIORITIES):
+                if priority not in priorities or (after is not None and (bucket, rank) < tuple(after.keys[:2])):
+                    continue
+                where = [*conditions, condition, Ticket.priority == priority]
+                if after is not None and (bucket, rank) == tuple(after.keys[:2]):
+                    where.append(tuple_(Ticket.due_at, Ticket.id) > tuple_(literal(after.keys[2], Ticket.due_at.type),
+                                                                          literal(after.id, Integer)))
+                part = (
+                    select(Ticket.id.label("id"), literal(bucket, Integer).label("k0"),
+                           literal(rank, Integer).label("k1"), Ticket.due_at.label("k2"))
+                    .where(*where).order_by(Ticket.due_at, Ticket.id).limit(fetch).subquery()
+                )
+                parts.append(select(part))
+        if not parts:  # nothing can match (e.g. only overdue cases among closed statuses)
+            parts.append(select(Ticket.id.label("id"), literal(0, Integer).label("k0"), literal(0, Integer).label("k1"),
+                                Ticket.due_at.label("k2")).where(false()))
+        ranked = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("ranked")
+
+        def keys(table):
+            return [table.c.k0, table.c.k1, table.c.k2, table.c.id]
+
+        return ranked, keys
 
     def _filter_conditions(self, principal: Principal, f: QueueFilters, now: datetime) -> list:
         scope = principal.area_scope()
@@ -499,7 +659,8 @@ class AgentDesk(AreasOnDemand):
             return {}
         return dict(session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(wanted))).all())
 
-    def _item(self, ticket: Ticket, names: dict[int, str], now: datetime) -> QueueItem:
+    def _item(self, ticket, names: dict[int, str], now: datetime) -> QueueItem:
+        """A queue row from a :class:`Ticket` or a row with the columns of ``QUEUE_COLUMNS``."""
         area = self.areas.get(ticket.area_code)
         agent_id = ticket.assigned_agent_id
         description = " ".join((ticket.description or "").split())

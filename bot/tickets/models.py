@@ -28,12 +28,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import relationship
 from sqlalchemy.types import TypeDecorator
 
 from bot.db import Base, utcnow
-from bot.tickets.workflow import TicketStatus
+from bot.tickets.workflow import OPEN_STATUSES, TicketStatus
 
 MAX_DESCRIPTION_CHARS = 5000
 PRIORITIES = ("alta", "media", "baja")
@@ -59,6 +60,9 @@ class UTCDateTime(TypeDecorator):
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+_OPEN_CASES = _in("status", [s.value for s in TicketStatus if s in OPEN_STATUSES])  # same as migration review_0002
 
 
 class TicketCounter(Base):
@@ -133,6 +137,13 @@ class Ticket(Base):
         Index("ix_tickets_status_created_at", "status", "created_at"),
         *(Index(f"ix_tickets_{c}_trgm", c, postgresql_using="gin", postgresql_ops={c: "gin_trgm_ops"})
           for c in ("description", "code", "requester_email", "etc_name")),
+        # The queue by urgency read as index ranges (keyset pages), and the dashboard's case figures
+        # from the index only (migration review_0002); partial indexes: open cases only.
+        Index("ix_tickets_open_urgency", "priority", "due_at", "id",
+              postgresql_where=text(_OPEN_CASES), sqlite_where=text(_OPEN_CASES)),
+        Index("ix_tickets_created_area_status", "created_at", "area_code", "status", "id"),
+        Index("ix_tickets_open_created", "created_at", "area_code", "due_at", "sla_business_days",
+              postgresql_where=text(_OPEN_CASES), sqlite_where=text(_OPEN_CASES)),
     )
 
     def __repr__(self) -> str:  # no personal data in logs

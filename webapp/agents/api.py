@@ -113,7 +113,10 @@ def queue(
     vencidos: bool = Query(False, description="solo casos abiertos con el plazo vencido"),
     asignacion: str = Query("todos", description="todos | mios | sin_asignar"),
     limite: int = Query(50, ge=1, le=200),
-    desde: int = Query(0, ge=0),
+    desde: int = Query(0, ge=0, description="casos que se saltan (mejor `despues`: cuesta lo mismo en cualquier página)"),
+    despues: Optional[str] = Query(None, max_length=400,  # noqa: UP045
+                                   description="`siguiente` de la página anterior (mismos filtros y orden)"),
+    contar: bool = Query(True, description="false: sin `total` (las páginas siguientes conservan el de la primera)"),
     codigo: Optional[str] = Query(None, description="código del caso, completo o una parte"),  # noqa: UP045
     correo: Optional[str] = Query(None, description="correo del solicitante, completo o una parte"),  # noqa: UP045
     etc: Optional[str] = Query(None, description="código DANE de la ETC o parte de su nombre"),  # noqa: UP045
@@ -126,7 +129,8 @@ def queue(
     filters = QueueFilters(
         areas=tuple(area), statuses=tuple(estado), priorities=tuple(prioridad), min_age_hours=edad_min_horas,
         max_age_hours=edad_max_horas, overdue_only=vencidos, assignment=asignacion, limit=limite, offset=desde,
-        code=codigo, email=correo, etc=etc, text=texto, sort=orden, descending=sentido == "desc",
+        code=codigo, email=correo, etc=etc, text=texto, sort=orden, descending=sentido == "desc", after=despues,
+        count=contar,
     )
     return s.QueueOut.of(services(request).desk.queue(agent, filters))
 

@@ -126,12 +126,13 @@ class QueueItemOut(BaseModel):
 
 
 class QueueOut(BaseModel):
-    total: int
+    total: Optional[int] = Field(..., description="casos que cumplen los filtros; null con `contar=false`")
     casos: list[QueueItemOut]
+    siguiente: Optional[str] = Field(None, description="cursor de la página siguiente (`despues`); null en la última")
 
     @classmethod
     def of(cls, page: QueuePage) -> QueueOut:
-        return cls(total=page.total, casos=[QueueItemOut.of(i) for i in page.items])
+        return cls(total=page.total, casos=[QueueItemOut.of(i) for i in page.items], siguiente=page.next)
 
 
 class EventOut(BaseModel):

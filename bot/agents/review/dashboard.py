@@ -181,7 +181,7 @@ class Dashboard(AreasOnDemand):
         rows = session.execute(
             select(
                 Ticket.area_code,
-                func.count(Ticket.id),
+                func.count(),  # count(*): the columns read are all in ix_tickets_open_created (index only)
                 bucket(_case_when(Ticket.due_at < now)),
                 bucket(_case_when(and_(Ticket.due_at >= now, Ticket.due_at < soon))),
                 func.min(Ticket.created_at),

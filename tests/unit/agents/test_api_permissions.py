@@ -106,7 +106,7 @@ def test_queue_and_metrics_respect_the_scope(api, db_url) -> None:
     other = make_ticket(db_url, area="OTSI", key="q2")
     codes = [c["codigo"] for c in api.get("ana", "/api/agentes/casos").json()["casos"]]
     assert other not in codes and len(codes) == 1
-    assert api.get("ana", "/api/agentes/casos", params={"area": "OTSI"}).json() == {"total": 0, "casos": []}
+    assert api.get("ana", "/api/agentes/casos", params={"area": "OTSI"}).json() == {"total": 0, "casos": [], "siguiente": None}
     assert api.get("admin", "/api/agentes/casos").status_code == 403
     assert api.get("ana", "/api/agentes/metricas").json()["areas"] == ["DFGT-SRH"]
     assert api.get("coord", "/api/agentes/metricas").json()["total"] == 2

@@ -84,6 +84,15 @@ def test_queue_search_sort_and_pages(tmp_path, db_url, team, clock, hasher, trac
     first = api.get("ana", "/api/agentes/casos", params={"limite": 25}).json()
     second = api.get("ana", "/api/agentes/casos", params={"limite": 25, "desde": 50}).json()
     assert first["total"] == 61 and len(first["casos"]) == 25 and len(second["casos"]) == 11
+    # keyset pages: `siguiente` of one page is `despues` of the next, the last page has none
+    after = api.get("ana", "/api/agentes/casos", params={"limite": 25, "despues": first["siguiente"],
+                                                         "contar": "false"}).json()
+    assert after["total"] is None  # a page turn keeps the first page's total
+    last = api.get("ana", "/api/agentes/casos", params={"limite": 25, "despues": after["siguiente"]}).json()
+    assert [c["codigo"] for c in last["casos"]] == [c["codigo"] for c in second["casos"]] and last["siguiente"] is None
+    assert len({c["codigo"] for page in (first, after, last) for c in page["casos"]}) == 61
+    assert api.get("ana", "/api/agentes/casos", params={"despues": "no-es-un-cursor"}).status_code == 422
+    assert api.get("ana", "/api/agentes/casos", params={"orden": "codigo", "despues": first["siguiente"]}).status_code == 422
     assert api.get("ana", "/api/agentes/casos", params={"codigo": special}).json()["casos"][0]["codigo"] == special
     number = special.split("-")[2]
     assert [c["codigo"] for c in api.get("ana", "/api/agentes/casos", params={"codigo": number}).json()["casos"]] == [special]

@@ -59,7 +59,8 @@
   };
   var PAGE = 50;
 
-  var state = { token: null, me: null, areas: [], current: null, offset: 0, total: 0, sort: "", desc: false };
+  /* page: índice de la página mostrada; cursors[i]: `despues` de la página i (el `siguiente` de la i-1). */
+  var state = { token: null, me: null, areas: [], current: null, page: 0, cursors: [null], total: 0, sort: "", desc: false };
 
   /* $, el (crea un elemento; los hijos de tipo texto se agregan como nodos de texto), clear y fmtDate
    * vienen de comun.js, el mismo de las páginas de revisión y tablero. */
@@ -162,7 +163,7 @@
   }
 
   /* ---------------------------------------------------------------- queue */
-  function queueQuery() {
+  function queueQuery(keepTotal) {
     var params = new URLSearchParams();
     var area = $("f-area").value;
     var estado = $("f-estado").value;
@@ -180,14 +181,21 @@
     });
     if (state.sort) { params.append("orden", state.sort); params.append("sentido", state.desc ? "desc" : "asc"); }
     params.append("limite", String(PAGE));
-    params.append("desde", String(state.offset));
+    if (state.cursors[state.page]) { params.append("despues", state.cursors[state.page]); }
+    if (keepTotal) { params.append("contar", "false"); }
     return params.toString();
   }
 
-  function loadQueue() {
+  function firstPage() {
+    state.page = 0;
+    state.cursors = [null];
+  }
+
+  /* keepTotal: cambio de página; queda el total de la primera (el servidor no vuelve a contar). */
+  function loadQueue(keepTotal) {
     fail("");
     loadFailed();
-    return api("GET", "/casos?" + queueQuery()).then(renderQueue).catch(function (error) { fail(error.message); });
+    return api("GET", "/casos?" + queueQuery(keepTotal)).then(renderQueue).catch(function (error) { fail(error.message); });
   }
 
   function loadFailed() {
@@ -205,11 +213,12 @@
   }
 
   function renderPager(page) {
-    state.total = page.total;
-    var pages = Math.max(1, Math.ceil(page.total / PAGE));
-    $("queue-page").textContent = "Página " + (Math.floor(state.offset / PAGE) + 1) + " de " + pages;
-    $("queue-prev").disabled = state.offset === 0;
-    $("queue-next").disabled = state.offset + PAGE >= page.total;
+    if (page.total !== null && page.total !== undefined) { state.total = page.total; }
+    var pages = Math.max(1, Math.ceil(state.total / PAGE), state.page + 1);
+    state.cursors[state.page + 1] = page.siguiente || null;
+    $("queue-page").textContent = "Página " + (state.page + 1) + " de " + pages;
+    $("queue-prev").disabled = state.page === 0;
+    $("queue-next").disabled = !page.siguiente;
     document.querySelectorAll("#queue th[data-sort]").forEach(function (th) {
       var key = th.getAttribute("data-sort");
       if (key === state.sort) { th.setAttribute("aria-sort", state.desc ? "descending" : "ascending"); } else { th.removeAttribute("aria-sort"); }
@@ -218,8 +227,8 @@
 
   /* Cambia de página y deja el foco en el botón pulsado (o en el otro, si este quedó desactivado). */
   function turnPage(delta, button) {
-    state.offset = Math.max(0, state.offset + delta * PAGE);
-    return loadQueue().then(function () {
+    state.page = Math.max(0, state.page + delta);
+    return loadQueue(true).then(function () {
       (button.disabled ? (delta > 0 ? $("queue-prev") : $("queue-next")) : button).focus();
       say($("queue-page").textContent + ".");
     });
@@ -229,7 +238,7 @@
     var key = th.getAttribute("data-sort");
     state.desc = state.sort === key ? !state.desc : false;
     state.sort = key;
-    state.offset = 0;
+    firstPage();
     return loadQueue().then(function () {
       th.querySelector("button").focus();
       say("Ordenado por " + th.textContent.trim() + (state.desc ? ", descendente." : ", ascendente."));
@@ -240,7 +249,7 @@
     var body = $("queue-body");
     clear(body);
     renderPager(page);
-    $("queue-count").textContent = page.total === 1 ? "1 caso." : page.total + " casos.";
+    $("queue-count").textContent = state.total === 1 ? "1 caso." : state.total + " casos.";
     page.casos.forEach(function (c) {
       var open = el("button", { type: "button", className: "link-button", "data-codigo": c.codigo }, c.codigo);
       open.addEventListener("click", function () { openTicket(c.codigo); });
@@ -414,7 +423,7 @@
   function bind() {
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", onLogout);
-    $("filters").addEventListener("submit", function (event) { event.preventDefault(); state.offset = 0; loadQueue(); });
+    $("filters").addEventListener("submit", function (event) { event.preventDefault(); firstPage(); loadQueue(); });
     $("publish-form").addEventListener("submit", publishEvent);
     $("queue-prev").addEventListener("click", function () { turnPage(-1, $("queue-prev")); });
     $("queue-next").addEventListener("click", function () { turnPage(1, $("queue-next")); });
