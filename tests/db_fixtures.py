@@ -14,12 +14,11 @@ unit test package has them, and by the packages that use the helpers directly).
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
