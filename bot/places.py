@@ -668,6 +668,16 @@ _lock = threading.Lock()
 _cache: dict[str, PlaceResolver] = {}
 
 
+def territory_named(mention: Mention) -> Place | None:
+    """The territory a mention names outside an indicator question (news, encuentro notices): the place,
+    or the department when the name is shared by a department and towns ("Nariño", "Boyacá"); None for
+    the nation or a name shared by several towns ("La Unión")."""
+    res = mention.resolution
+    departments = [c for c in res.candidates if c.kind == DEPARTAMENTO]
+    place = res.place if res.ok else departments[0] if len(departments) == 1 else None
+    return None if place is None or place.kind == NACIONAL else place
+
+
 def get_resolver(database_url: str) -> PlaceResolver:
     """The resolver for ``database_url``, built on first use and kept for the process."""
     with _lock:

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.catalog.analysis import stem, words
+from bot.places import territory_named
 from bot.settings import PROJECT_ROOT
 
 TOPICS_FILE = PROJECT_ROOT / "data" / "catalog" / "temas.yml"
@@ -55,11 +56,8 @@ def territories_in(text: str, *, resolver=None) -> list[str]:
     resolver = resolver or _default_resolver()
     names: list[str] = []
     for mention in resolver.mentions(text or ""):
-        res = mention.resolution
-        departments = [c for c in res.candidates if c.kind == "departamento"]
-        # a name shared by a department and towns ("Nariño", "Boyacá") names the department in a news text
-        place = res.place if res.ok else departments[0] if len(departments) == 1 else None
-        if place is None or place.kind == "nacional":
+        place = territory_named(mention)
+        if place is None:
             continue
         for name in (place.name.replace(" (ETC)", ""), place.department_name):
             if name and name not in names:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.db import as_utc, utcnow
 from bot.encuentros.events import EventInfo, upcoming_events
 from bot.encuentros.models import SUBSCRIPTION_TOPICS, CatalogEvent, EventSubscription
+from bot.places import DEPARTAMENTO, territory_named
 from bot.text import fold
 
 
@@ -148,12 +149,10 @@ def filters_in(text: str, resolver) -> Filters:
     slug = next((s for s in topics_in(text) if topics[s].area), None)
     region = None
     for mention in resolver.mentions(text or ""):
-        res = mention.resolution
-        departments = [c for c in res.candidates if c.kind == "departamento"]
-        place = res.place if res.ok else departments[0] if len(departments) == 1 else None
-        if place is None or place.kind == "nacional":
+        place = territory_named(mention)
+        if place is None:
             continue
-        region = place.name if place.kind == "departamento" else place.department_name
+        region = place.name if place.kind == DEPARTAMENTO else place.department_name
         if region:
             break
     return Filters(topics[slug].area if slug else None, topics[slug].name if slug else None, region)
